@@ -1,0 +1,239 @@
+"""Places and organisations named in a report: resolved against the reference data.
+
+Places: a name may mean several places (Timbuktu the region, the cercle and the town); the
+word beside it ("region", "district", "cercle") or beside the list it stands in decides, and
+otherwise the largest one is meant. Organisations: labels and acronyms of the reference data,
+and names the reference does not know, found after a partner cue or defined with an acronym.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from kg.extract.lexicons import Lexicons
+from kg.extract.matcher import Match
+from kg.extract.text import Document, fold
+from kg.namespaces import entity, slugify
+
+
+@dataclass(frozen=True)
+class PlaceMention:
+    start: int
+    end: int
+    iri: str
+    label: str
+    level: int | None
+    parent: str | None
+
+
+@dataclass(frozen=True)
+class UnknownPlace:
+    start: int
+    end: int
+    name: str
+
+
+_LIST_GAP = re.compile(r"^(?:\s*,\s*(?:and\s+|et\s+)?|\s+and\s+|\s+et\s+|\s*/\s*)$")
+_TYPE_AFTER = re.compile(r"^\s+([a-zé]+)")
+_TYPE_BEFORE = re.compile(r"([a-zé]+)\s+(?:of\s+|de\s+|du\s+|d')?(?:the\s+)?$")
+
+
+def find_places(doc: Document, lex: Lexicons, country: str | None) -> list[PlaceMention]:
+    """Place mentions outside page furniture, each resolved to one gazetteer entry."""
+    matcher = lex.places_matcher(country)
+    groups: dict[tuple[int, int], list[Match]] = {}
+    for m in matcher.find(doc.text, doc.folded):
+        if doc.is_boilerplate(m.start):
+            continue
+        groups.setdefault((m.start, m.end), []).append(m)
+    spans = sorted(groups)
+    # lists of names: "the Gao, Douentza and Timbuktu regions", "regions of Bougouni, San and Ségou"
+    lists: list[list[tuple[int, int]]] = []
+    for span in spans:
+        if lists and _LIST_GAP.match(doc.folded[lists[-1][-1][1] : span[0]] or "x"):
+            lists[-1].append(span)
+        else:
+            lists.append([span])
+    out: list[PlaceMention] = []
+    for members in lists:
+        hint = _level_hint(doc, lex, members[0][0], members[-1][1])
+        for span in members:
+            surface = doc.text[span[0] : span[1]]
+            if fold(surface) in lex.common_place_names and (
+                not surface[:1].isupper() or (hint is None and len(members) == 1)
+            ):
+                continue
+            chosen = _choose(lex, [m.iri for m in groups[span]], hint)
+            place = lex.reference.places[chosen]
+            out.append(
+                PlaceMention(span[0], span[1], chosen, place.label, place.level, place.parent)
+            )
+    return out
+
+
+def _level_hint(doc: Document, lex: Lexicons, start: int, end: int) -> int | None:
+    after = _TYPE_AFTER.match(doc.folded[end : end + 20])
+    if after and after.group(1) in lex.place_types:
+        return lex.place_types[after.group(1)]
+    before = _TYPE_BEFORE.search(doc.folded[max(0, start - 25) : start])
+    if before and before.group(1) in lex.place_types:
+        return lex.place_types[before.group(1)]
+    return None
+
+
+def _choose(lex: Lexicons, iris: list[str], hint: int | None) -> str:
+    places = lex.reference.places
+
+    def key(iri: str) -> tuple[int, int, str]:
+        level = places[iri].level or 0
+        distance = abs(level - hint) if hint is not None else 0
+        return (distance, level, iri)
+
+    return min(iris, key=key)
+
+
+_UNKNOWN_AFTER = re.compile(
+    r"\b((?:[A-Z][\w'’\-]+)(?:[ \-][A-Z][\w'’\-]+){0,3})\s+"
+    r"(?:region|district|cercle|commune|province|state|county|prefecture)s?\b"
+)
+_UNKNOWN_BEFORE = re.compile(
+    r"\b(?:région|cercle|commune|district|province|préfecture)\s+(?:de\s+|du\s+|d['’])"
+    r"((?:[A-Z][\w'’\-]+)(?:[ \-][A-Z][\w'’\-]+){0,3})"
+)
+_NOT_A_PLACE = {"the", "a", "our", "this", "each", "every", "central", "northern", "southern",
+                "eastern", "western", "north", "south", "east", "west", "regional", "same"}
+
+
+def find_unknown_places(
+    doc: Document, known: list[PlaceMention], lex: Lexicons
+) -> list[UnknownPlace]:
+    """Capitalised names beside "region", "district", "cercle"… that the gazetteer lacks."""
+    out = []
+    covered = [(p.start, p.end) for p in known]
+    for regex in (_UNKNOWN_AFTER, _UNKNOWN_BEFORE):
+        for m in regex.finditer(doc.text):
+            s, e = m.span(1)
+            name = m.group(1)
+            if doc.is_boilerplate(s) or name.lower() in _NOT_A_PLACE:
+                continue
+            if any(cs < e and s < ce for cs, ce in covered):
+                continue
+            if lex.organisations.find(doc.text, doc.folded, s, e) or lex.countries.find(
+                doc.text, doc.folded, s, e
+            ):
+                continue
+            if _sentence_initial_word(doc.text, s) and " " not in name:
+                continue
+            out.append(UnknownPlace(s, e, name))
+    return sorted(set(out), key=lambda u: (u.start, u.end))
+
+
+def _sentence_initial_word(text: str, start: int) -> bool:
+    before = text[:start].rstrip()
+    return not before or before[-1] in ".!?\n:"
+
+
+# --- organisations ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class OrgMention:
+    start: int
+    end: int
+    iri: str
+    label: str
+    acronym: str | None = None
+    new: bool = False
+    org_type: str | None = None
+
+
+_CAP_WORD = re.compile(r"[A-ZÀ-Ý][\w'’\-]*|[A-Z]{2,}[\w\-]*")
+_ACRONYM_DEF = re.compile(r"\s*\(([A-Z][A-Za-z0-9&\-]{1,14})\)")
+_ARTICLE = re.compile(r"^(?:the|its|their|our|his|her|le|la|les|l'|son|sa|ses|leur|leurs|notre|nos)\s+",
+                      re.IGNORECASE)
+
+
+GOVERNMENT = "https://w3id.org/humanitarian-kg/ontology#GovernmentBody"
+
+
+def find_organisations(doc: Document, lex: Lexicons, country: str | None) -> list[OrgMention]:
+    """Reference organisations named in the text, outside page furniture."""
+    out = []
+    for m in lex.organisations.find(doc.text, doc.folded):
+        if doc.is_boilerplate(m.start):
+            continue
+        out.append(_known(lex, m.start, m.end, m.iri, doc.text[m.start : m.end], country))
+    return out
+
+
+def _known(
+    lex: Lexicons, start: int, end: int, iri: str, surface: str, country: str | None
+) -> OrgMention:
+    """A reference organisation, except that a national body of another country named by a
+    generic name ("Ministry of Health") means the report country's own body."""
+    concept = lex.reference.organisations[iri]
+    if concept.country and country and concept.country != country:
+        slug = f"{country.lower()}-{slugify(surface)}"
+        return OrgMention(start, end, str(entity("org", slug)), surface, new=True,
+                          org_type=concept.org_type)
+    return OrgMention(start, end, iri, concept.label, org_type=concept.org_type)
+
+
+def name_at(doc: Document, lex: Lexicons, start: int, country: str | None) -> OrgMention | None:
+    """The organisation named at `start` (after a cue): a reference one or a new one."""
+    text = doc.text
+    limit = min(len(text), start + 160)
+    skipped = _ARTICLE.match(text[start:limit])
+    pos = start + (skipped.end() if skipped else 0)
+    known = [m for m in lex.organisations.find(text, doc.folded, pos, limit) if m.start == pos]
+    if known:
+        best = max(known, key=lambda m: m.end - m.start)
+        return _known(lex, best.start, best.end, best.iri, best.text, country)
+    name_end = _proper_name_end(text, pos, limit, lex)
+    if name_end is None:
+        return None
+    name = text[pos:name_end]
+    acronym = None
+    end = name_end
+    definition = _ACRONYM_DEF.match(text, name_end)
+    if definition:
+        acronym = definition.group(1)
+        end = definition.end()
+        for iri in sorted(lex.organisations.iris(acronym, case_sensitive=True)):
+            concept = lex.reference.organisations[iri]
+            return OrgMention(pos, end, iri, concept.label, acronym, org_type=concept.org_type)
+    words = [fold(w) for w in re.findall(r"[\w']+", name)]
+    government = bool(words) and words[0] in {"ministry", "ministere", "government", "gouvernement"}
+    if not acronym and not government and not any(w in lex.org_words for w in words):
+        return None
+    slug = slugify(acronym) if acronym else slugify(name)
+    if government and country:
+        slug = f"{country.lower()}-{slug}"
+    org_type = GOVERNMENT if government else None
+    return OrgMention(pos, end, str(entity("org", slug)), name, acronym, new=True, org_type=org_type)
+
+
+def _proper_name_end(text: str, pos: int, limit: int, lex: Lexicons) -> int | None:
+    """End of a run of capitalised words (with 'of', 'de', 'and' inside) starting at pos."""
+    end = None
+    cursor = pos
+    pending_joiner = False
+    while cursor < limit:
+        word = _CAP_WORD.match(text, cursor)
+        if word:
+            end = word.end()
+            cursor = end
+            pending_joiner = False
+        else:
+            joiner = re.match(r"[a-zé']+", text[cursor:limit])
+            if end is not None and joiner and fold(joiner.group(0)) in lex.name_joiners and not pending_joiner:
+                cursor += joiner.end()
+                pending_joiner = True
+            else:
+                break
+        space = re.match(r"[ \-]", text[cursor:cursor + 1])
+        if not space:
+            break
+        cursor += 1
+    return end

@@ -1,0 +1,479 @@
+"""Figures: a number, what was counted, whether it is the publisher's work or the situation,
+its qualifier, year, places, sector and indicator — or the reason it is no figure.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_left
+from collections import Counter
+from dataclasses import dataclass, field
+
+from kg.extract.entities import OrgMention, PlaceMention
+from kg.extract.lexicons import Lexicons
+from kg.extract.numbers import NumberMention
+from kg.extract.text import FOOTNOTE_MARKS, Document, Sentence, fold
+from kg.model import Figure, Named, PlaceRef, Unclassified
+
+MAX_COUNTED_WORDS = 10
+_CUT_WORDS = {
+    "by", "due", "during", "since", "as", "although", "while", "which", "who", "whom", "that",
+    "because", "thanks", "when", "where", "whereas", "but", "despite", "until", "between", "to",
+    "dont", "qui", "que", "grace", "depuis", "pendant", "lorsque", "car", "mais",
+}
+_WORD_RE = re.compile(r"[\w'’\-]+|[^\w\s]")
+
+
+@dataclass
+class Context:
+    """What the figure finder needs to know about the report beyond its text."""
+
+    doc: Document
+    lex: Lexicons
+    publisher_iri: str | None
+    publisher_mentions: list[OrgMention]
+    places: list[PlaceMention]
+    numbers: list[NumberMention]
+    section_years: dict[int, int | None] = field(default_factory=dict)
+    section_kinds: dict[int, str | None] = field(default_factory=dict)
+    section_sectors: dict[int, str | None] = field(default_factory=dict)
+    _years: list[NumberMention] = field(default_factory=list)
+    _sentence_index: dict[int, int] = field(default_factory=dict)
+    _owned_cache: dict[int, bool] = field(default_factory=dict)
+    _block_owned: dict[int, bool] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self._years = [n for n in self.numbers if n.role in ("year", "date") and n.value >= 1900]
+        self._sentence_index = {s.start: i for i, s in enumerate(self.doc.sentences)}
+
+    def years_between(self, start: int, end: int) -> list[NumberMention]:
+        lo = bisect_left(self._years, start, key=lambda n: n.start)
+        hi = bisect_left(self._years, end, key=lambda n: n.start)
+        return self._years[lo:hi]
+
+
+def _cue_in(ctx: Context, kind: str, start: int, end: int) -> bool:
+    matcher = ctx.lex.cues.get(kind)
+    return bool(matcher and matcher.find(ctx.doc.text, ctx.doc.folded, start, end))
+
+
+def annotate_sections(ctx: Context) -> None:
+    """Year, whose-figures and sector carried by each section heading."""
+    doc = ctx.doc
+    for index, section in enumerate(doc.sections):
+        s, e = section.start, section.start + len(section.heading)
+        years = [n for n in ctx.numbers if s <= n.start < e and n.role in ("year", "date")]
+        ctx.section_years[index] = int(years[-1].value) if years else None
+        kind = None
+        if section.heading:
+            context_hit = ctx.lex.cues["context-heading"].find(doc.text, doc.folded, s, e)
+            outcome_hit = ctx.lex.cues["outcome-heading"].find(doc.text, doc.folded, s, e)
+            owned = _cue_in(ctx, "ownership", s, e) or any(
+                s <= m.start < e for m in ctx.publisher_mentions
+            )
+            if outcome_hit and (owned or not context_hit):
+                kind = "outcome"
+            elif context_hit:
+                kind = "context"
+            elif owned:
+                kind = "outcome"
+        ctx.section_kinds[index] = kind
+        sectors = ctx.lex.sectors.find(doc.text, doc.folded, s, e) if section.heading else []
+        ctx.section_sectors[index] = sectors[0].iri if sectors else None
+
+
+def document_year(ctx: Context) -> int | None:
+    """The year a line such as "Data from … Activity Report 2023" gives all the page's data."""
+    doc = ctx.doc
+    for line in doc.lines:
+        if line.boilerplate or not line.text.strip() or line.footnote:
+            continue
+        if not _cue_in(ctx, "document-year", line.start, line.end):
+            continue
+        years = [
+            n for n in ctx.numbers if line.start <= n.start < line.end and n.role == "year"
+        ]
+        if years:
+            return int(years[-1].value)
+    return None
+
+
+def _sentence_bounds(sentence: Sentence) -> list[tuple[int, int]]:
+    bounds = [(sentence.start, sentence.end)]
+    if sentence.lead_in:
+        bounds.append(sentence.lead_in)
+    return bounds
+
+
+def _sentence_year(ctx: Context, sentence: Sentence, number: NumberMention) -> int | None:
+    candidates = []
+    for s, e in _sentence_bounds(sentence):
+        for n in ctx.years_between(s, e):
+            if _cue_in(ctx, "year-exclusion", max(s, n.start - 12), n.start):
+                continue
+            if _in_cited_title(ctx, n):
+                continue
+            candidates.append(n)
+    if not candidates:
+        return None
+    nearest = min(candidates, key=lambda n: abs(n.start - number.start))
+    return int(nearest.value)
+
+
+def paragraph_year(ctx: Context, sentence: Sentence) -> int | None:
+    """A year stated by an earlier sentence of the same paragraph carries on ("In 2024, we
+    trained… In addition, we trained 30 volunteers")."""
+    doc = ctx.doc
+    index = ctx._sentence_index[sentence.start]
+    for earlier in reversed(doc.sentences[max(0, index - 12) : index]):
+        if earlier.block != sentence.block:
+            return None
+        year = _sentence_year(ctx, earlier, NumberMention(earlier.end, earlier.end, 0, ""))
+        if year is not None:
+            return year
+    return None
+
+
+def _in_cited_title(ctx: Context, year: NumberMention) -> bool:
+    """"Humanitarian Needs Overview 2023": a year that is part of a document's title."""
+    before = ctx.doc.text[max(0, year.start - 30) : year.start]
+    return bool(re.search(r"(?:Report|Overview|Plan|Survey|Rapport|Aperçu)\s+$", before))
+
+
+def _counted(ctx: Context, number: NumberMention, sentence: Sentence) -> tuple[str, int, int]:
+    """The words for what was counted, after the number (or before it, "Consultations: 530")."""
+    text = ctx.doc.text
+    limit = sentence.end
+    next_numbers = [n for n in ctx.numbers if n.start >= number.end and n.role == "figure"]
+    if next_numbers:
+        limit = min(limit, next_numbers[0].start)
+    start = number.end
+    words: list[tuple[int, int]] = []
+    for m in _WORD_RE.finditer(text, start, limit):
+        token = m.group(0)
+        if not token[0].isalnum():
+            if token in {"-", "'", "’"} or token in FOOTNOTE_MARKS:
+                continue
+            break
+        low = token.lower()
+        if words and low in _CUT_WORDS:
+            break
+        if words and low == "in" and _looks_like_when_or_where(text, m.end()):
+            break
+        if words and low in {"and", "et"} and _clause_follows(ctx, m.end(), limit):
+            break
+        words.append((m.start(), m.end()))
+        if len(words) >= MAX_COUNTED_WORDS:
+            break
+    while words and text[words[-1][0] : words[-1][1]].lower() in {
+        "and", "or", "of", "the", "in", "with", "to", "for", "a", "et", "de", "des", "du", "la",
+        "le", "les", "ou", "en", "au", "aux", "more", "over", "nearly", "almost", "about",
+    }:
+        words.pop()
+    if words:
+        s, e = words[0][0], words[-1][1]
+        while e > s and text[e - 1] in FOOTNOTE_MARKS:
+            e -= 1
+        return re.sub(r"\s+", " ", text[s:e]).strip(" -"), s, e
+    # nothing after: "Consultations: 530,000" or a label before the number on its line
+    line = ctx.doc.line_at(number.start)
+    if line is not None:
+        before = text[line.start : number.start].strip(" :-–\t")
+        if before and not re.search(r"\d", before) and len(before.split()) <= 6:
+            s = text.index(before, line.start)
+            return before, s, s + len(before)
+    return "", number.end, number.end
+
+
+def _looks_like_when_or_where(text: str, pos: int) -> bool:
+    rest = text[pos : pos + 30]
+    return bool(re.match(r"\s+(?:(?:19|20)\d\d\b|[A-Z]|the\s+[A-Z]|all\b|each\b)", rest))
+
+
+def _clause_follows(ctx: Context, pos: int, limit: int) -> bool:
+    rest = ctx.doc.text[pos:limit]
+    m = re.match(r"\s+(\w+)", rest)
+    if not m:
+        return False
+    word = m.group(1).lower()
+    if word.endswith("ed") or word in {"we", "our", "they", "it", "nous"}:
+        return True
+    return bool(re.match(r"\s+(?:\w+\s+){0,2}(?:more|over|nearly|almost|about|some|\d)", rest))
+
+
+def _qualifier(ctx: Context, number: NumberMention) -> str:
+    doc = ctx.doc
+    start = max(0, number.start - 40)
+    for m in reversed(ctx.lex.qualifiers.find(doc.text, doc.folded, start, number.start)):
+        gap = doc.folded[m.end : number.start]
+        if gap.strip() == "" and "\n\n" not in gap:
+            return m.iri.rsplit("/", 1)[-1]
+    return "exact"
+
+
+def _cited_source(ctx: Context, number: NumberMention, sentence: Sentence) -> str | None:
+    text = ctx.doc.text
+    for pos in range(number.end, sentence.end):
+        if text[pos] in FOOTNOTE_MARKS and text[pos] in ctx.doc.footnotes:
+            return ctx.doc.footnotes[text[pos]]
+    m = re.search(
+        r"(?:according to|selon|d'après|source\s*:)\s*([^,.;]+)",
+        text[sentence.start : sentence.end],
+        re.IGNORECASE,
+    )
+    if m:
+        return m.group(1).strip()
+    m = re.match(
+        r"\s*((?:The\s+)?[A-Z][\w\- ]{1,60}?)\s+(?:estimates|estimated|reports|reported|says)\b",
+        text[sentence.start : number.start],
+    )
+    return m.group(1).strip() if m else None
+
+
+def _classify(
+    ctx: Context, number: NumberMention, sentence: Sentence, counted_end: int
+) -> tuple[str | None, str | None]:
+    """("outcome" | "context" | None, reason when None)."""
+    doc = ctx.doc
+    previous = [n for n in ctx.numbers if n.end <= number.start and n.start >= sentence.start]
+    window_start = max([sentence.start] + [n.end for n in previous if n.role == "figure"])
+    clause_end = _clause_end(doc.text, counted_end, sentence.end)
+    if _cue_in(ctx, "target", window_start, clause_end):
+        return None, "a target or plan, not a result"
+    if number.unit == "money" or _cue_in(ctx, "funding", window_start, clause_end):
+        return None, "a money amount (funding)"
+    if _cue_in(ctx, "outcome-verb", window_start, number.start):
+        return "outcome", None
+    if _cue_in(ctx, "outcome-verb", number.end, clause_end) and (
+        _cue_in(ctx, "ownership", number.end, clause_end)
+        or _owned_paragraph(ctx, sentence)
+        or ctx.section_kinds.get(sentence.section) == "outcome"
+    ):
+        return "outcome", None
+    if any(doc.text[p] in FOOTNOTE_MARKS for p in range(number.end, sentence.end)):
+        return "context", None
+    if _cue_in(ctx, "context", number.end, clause_end) or _cue_in(
+        ctx, "context", window_start, number.start
+    ):
+        return "context", None
+    section_kind = ctx.section_kinds.get(sentence.section)
+    owned = _owned(ctx, sentence)
+    if section_kind == "context" and not owned:
+        return "context", None
+    if owned or section_kind == "outcome":
+        return "outcome", None
+    return None, "not clearly the publisher's work or the situation"
+
+
+def _owned(ctx: Context, sentence: Sentence) -> bool:
+    if sentence.start not in ctx._owned_cache:
+        ctx._owned_cache[sentence.start] = any(
+            _cue_in(ctx, "ownership", s, e) or any(s <= m.start < e for m in ctx.publisher_mentions)
+            for s, e in _sentence_bounds(sentence)
+        )
+    return ctx._owned_cache[sentence.start]
+
+
+def _owned_paragraph(ctx: Context, sentence: Sentence) -> bool:
+    """The paragraph speaks of the publisher's work ("ALIMA continued… 133 workers were trained")."""
+    if sentence.block not in ctx._block_owned:
+        for other in ctx.doc.sentences:
+            ctx._block_owned[other.block] = ctx._block_owned.get(other.block, False) or _owned(
+                ctx, other
+            )
+    return ctx._block_owned.get(sentence.block, False)
+
+
+def _clause_end(text: str, pos: int, limit: int) -> int:
+    m = re.compile(r"[,;:.!?\n]").search(text, pos, limit)
+    return m.start() if m else limit
+
+
+def _indicator(ctx: Context, verb_and_counted: str, kind: str) -> str | None:
+    matches = ctx.lex.indicators.find(verb_and_counted, fold(verb_and_counted))
+    indicators = ctx.lex.reference.indicators
+    fitting = [m for m in matches if indicators[m.iri].figure_kind in (kind, None)]
+    if fitting:
+        best = min(fitting, key=lambda m: (m.start, -(m.end - m.start), m.iri))
+        return best.iri
+    return None
+
+
+def _verb_before(ctx: Context, number: NumberMention, sentence: Sentence) -> str:
+    doc = ctx.doc
+    start = max(sentence.start, number.start - 40)
+    hits = ctx.lex.cues["outcome-verb"].find(doc.text, doc.folded, start, number.start)
+    return hits[-1].text if hits else ""
+
+
+def _places_for(ctx: Context, sentence: Sentence) -> list[PlaceMention]:
+    out: list[PlaceMention] = []
+    for s, e in _sentence_bounds(sentence):
+        out.extend(p for p in ctx.places if s <= p.start < e)
+    return out
+
+
+def _named(ctx: Context, iri: str | None) -> Named | None:
+    if iri is None:
+        return None
+    concept = ctx.lex.reference.concept(iri)
+    return Named(concept.label if concept else iri.rsplit("/", 1)[-1], iri)
+
+
+def _sector(ctx: Context, counted: str, indicator: str | None, sentence: Sentence) -> str | None:
+    hits = ctx.lex.sectors.find(counted, fold(counted))
+    if hits:
+        return hits[0].iri
+    if indicator:
+        concept = ctx.lex.reference.indicators.get(indicator)
+        if concept and concept.sector:
+            return concept.sector
+    for s, e in _sentence_bounds(sentence):
+        hits = ctx.lex.sectors.find(ctx.doc.text, ctx.doc.folded, s, e)
+        if hits:
+            return hits[0].iri
+    return ctx.section_sectors.get(sentence.section)
+
+
+_NON_FIGURE_REASONS = {
+    "year": "a year",
+    "date": "part of a date",
+    "ordinal": "an ordinal",
+    "code": "part of a name, code or address",
+}
+
+
+def extract_figures(
+    ctx: Context, doc_year: int | None
+) -> tuple[list[Figure], list[Unclassified]]:
+    """Figures and the numbers that became none, each with its reason."""
+    doc = ctx.doc
+    figures: list[Figure] = []
+    unclassified: list[Unclassified] = []
+    for number in ctx.numbers:
+        def skip(reason: str, n: NumberMention = number) -> None:
+            unclassified.append(Unclassified(n.text, n.start, n.end, reason, n.value))
+
+        if doc.is_boilerplate(number.start):
+            skip("page furniture (navigation, teaser, caption, contact or footer)")
+            continue
+        line = doc.line_at(number.start)
+        if line is not None and line.footnote:
+            skip("in a footnote (" + _NON_FIGURE_REASONS.get(number.role, "a source") + ")")
+            continue
+        if number.role != "figure":
+            skip(_NON_FIGURE_REASONS[number.role])
+            continue
+        sentence = doc.sentence_at(number.start)
+        if sentence is None:
+            skip("in a heading, not a sentence")
+            continue
+        counted, c_start, c_end = _counted(ctx, number, sentence)
+        if not counted:
+            kind, reason = _classify(ctx, number, sentence, number.end)
+            skip(reason if kind is None and reason else "nothing counted follows the number")
+            continue
+        kind, reason = _classify(ctx, number, sentence, c_end)
+        if kind is None:
+            skip(reason or "unclassified")
+            continue
+        verb = _verb_before(ctx, number, sentence)
+        indicator = _indicator(ctx, f"{verb} {counted}".strip(), kind)
+        head = counted.split()[0].lower().strip(".,")
+        if indicator is None and head in ctx.lex.place_types:
+            skip("a count of places (coverage), not of people or services")
+            continue
+        if indicator is None and not _countable(ctx, counted):
+            skip("what was counted is not recognised: " + counted)
+            continue
+        sector = _sector(ctx, counted, indicator, sentence)
+        year = _sentence_year(ctx, sentence, number)
+        source = "sentence" if year is not None else "none"
+        if year is None:
+            year = paragraph_year(ctx, sentence)
+            source = "section" if year is not None else "none"
+        if year is None and ctx.section_years.get(sentence.section) is not None:
+            year, source = ctx.section_years[sentence.section], "section"
+        if year is None and doc_year is not None:
+            year, source = doc_year, "document"
+        start, end = min(number.start, c_start), max(number.end, c_end)
+        places = _places_for(ctx, sentence)
+        figures.append(
+            Figure(
+                kind=kind,  # type: ignore[arg-type]
+                value=number.value,
+                qualifier=_qualifier(ctx, number),  # type: ignore[arg-type]
+                counted=counted,
+                quote=doc.text[start:end],
+                start=start,
+                end=end,
+                indicator=_named(ctx, indicator),
+                sector=_named(ctx, sector),
+                year=year,
+                year_source=source,  # type: ignore[arg-type]
+                places=_unique_places(places),
+                unit="percent" if number.unit == "percent" else "count",
+                cited_source=_cited_source(ctx, number, sentence) if kind == "context" else None,
+            )
+        )
+    return figures, unclassified
+
+
+def _countable(ctx: Context, counted: str) -> bool:
+    words = [w.lower() for w in re.findall(r"[\w'’-]+", counted)[:4]]
+    return any(w in ctx.lex.numbers.count_nouns for w in words)
+
+
+def _unique_places(places: list[PlaceMention]) -> list[PlaceRef]:
+    seen: dict[str, PlaceRef] = {}
+    for p in places:
+        seen.setdefault(p.iri, PlaceRef(p.label, p.iri, p.level, p.parent))
+    return list(seen.values())
+
+
+def infer_document_year(figures: list[Figure]) -> int | None:
+    """The one year every dated outcome of the page states, if they agree."""
+    years = Counter(f.year for f in figures if f.kind == "outcome" and f.year_source == "sentence")
+    return next(iter(years)) if len(years) == 1 else None
+
+
+def merge_repeats(figures: list[Figure]) -> tuple[list[Figure], list[Unclassified]]:
+    """A key-figures box and the body often state the same figure: keep one, say so."""
+    kept: list[Figure] = []
+    repeats: list[Unclassified] = []
+    for fig in figures:
+        twin = next(
+            (
+                k
+                for k in kept
+                if k.value == fig.value
+                and k.kind == fig.kind
+                and k.unit == fig.unit
+                and (k.indicator == fig.indicator or k.counted.lower() == fig.counted.lower())
+            ),
+            None,
+        )
+        if twin is None:
+            kept.append(fig)
+            continue
+        better, worse = (fig, twin) if _richness(fig) > _richness(twin) else (twin, fig)
+        better.cited_source = better.cited_source or worse.cited_source
+        better.sector = better.sector or worse.sector
+        better.indicator = better.indicator or worse.indicator
+        if better is fig:
+            kept[kept.index(twin)] = fig
+        repeats.append(
+            Unclassified(
+                worse.quote, worse.start, worse.end,
+                f"repeats the figure at {better.start}-{better.end}", worse.value,
+            )
+        )
+    return kept, repeats
+
+
+def _richness(fig: Figure) -> tuple[int, int, int]:
+    return (
+        int(fig.year_source == "sentence") + int(fig.year is not None),
+        len(fig.places),
+        len(fig.counted),
+    )

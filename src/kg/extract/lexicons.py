@@ -1,0 +1,95 @@
+"""Compiled lexicons for one reference: matchers built once and reused for every report."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from kg.extract.matcher import Matcher
+from kg.extract.numbers import NumberLexicon
+from kg.reference import Concept, Reference, Term, load_reference
+
+
+@dataclass
+class Lexicons:
+    reference: Reference
+    numbers: NumberLexicon
+    sectors: Matcher
+    indicators: Matcher
+    qualifiers: Matcher
+    roles: Matcher
+    organisations: Matcher
+    countries: Matcher
+    cues: dict[str, Matcher]
+    place_types: dict[str, int]
+    org_words: frozenset[str]
+    name_joiners: frozenset[str]
+    common_place_names: frozenset[str]
+
+    place_matchers: dict[str | None, Matcher] = field(default_factory=dict)
+
+    def places_matcher(self, country: str | None) -> Matcher:
+        """Places of one country (alpha-2), or of every covered country when unknown."""
+        if country not in self.place_matchers:
+            self.place_matchers[country] = Matcher(
+                t
+                for c in self.reference.places.values()
+                if c.level and (country is None or c.country == country)
+                for t in c.terms
+            )
+        return self.place_matchers[country]
+
+
+def _terms(concepts: dict[str, Concept]) -> list[Term]:
+    return [t for c in concepts.values() for t in c.terms]
+
+
+def _cue_terms(cues: list[str], kind: str) -> list[Term]:
+    return [Term(cue, kind) for cue in cues]
+
+
+def build_lexicons(reference: Reference) -> Lexicons:
+    words = reference.words
+    numbers = NumberLexicon(
+        words=reference.number_words,
+        scales={k: float(v) for k, v in words.get("scale", {}).items()},
+        percent=tuple(words.get("percent", {})),
+        currency=tuple(words.get("currency", {})),
+        months=frozenset(words.get("month", {})),
+        count_nouns=frozenset(words.get("count-noun", {})),
+    )
+    countries = {iri: c for iri, c in reference.places.items() if c.level == 0}
+    return Lexicons(
+        reference=reference,
+        numbers=numbers,
+        sectors=Matcher(_terms(reference.sectors)),
+        indicators=Matcher(_terms(reference.indicators)),
+        qualifiers=Matcher(
+            t
+            for c in reference.qualifiers.values()
+            if not c.iri.endswith("/exact")
+            for t in c.terms
+        ),
+        roles=Matcher(
+            t for c in reference.roles.values() for t in c.terms if t.text != c.label
+        ),
+        organisations=Matcher(_terms(reference.organisations)),
+        countries=Matcher(_terms(countries)),
+        cues={kind: Matcher(_cue_terms(cues, kind)) for kind, cues in reference.cues.items()},
+        place_types={k: int(v) for k, v in words.get("place-type", {}).items()},
+        org_words=frozenset(words.get("org-word", {})),
+        name_joiners=frozenset(words.get("name-joiner", {})),
+        common_place_names=frozenset(words.get("common-place-name", {})),
+    )
+
+
+_BUILT: dict[int, Lexicons] = {}
+
+
+def default_lexicons() -> Lexicons:
+    """Lexicons of the current reference data, compiled once per process."""
+    reference = load_reference()
+    key = id(reference)
+    if key not in _BUILT:
+        _BUILT.clear()
+        _BUILT[key] = build_lexicons(reference)
+    return _BUILT[key]

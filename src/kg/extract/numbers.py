@@ -1,0 +1,275 @@
+"""Numbers as reports write them: `154,399`, `843.827`, `12 345`, `3,5 millions`, `1.5 M`,
+`half a million`, `five`, `cinq`, percentages, money, years and the numbers inside dates.
+
+Every run of digits in the text comes out of `find_numbers` with a role, so the caller can say
+why a number became no figure.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+Role = Literal["figure", "year", "date", "ordinal", "code"]
+Unit = Literal["count", "percent", "money"]
+
+_DIGITS = re.compile(
+    r"(?<![\w.,/\-])"
+    r"(?P<int>\d{1,3}(?:(?P<sep>[,.\u00a0\u202f ])\d{3}(?![\d]))(?:(?P=sep)\d{3}(?!\d))*|\d+)"
+    r"(?P<dec>[.,]\d+(?![.,]?\d))?"
+)
+_ANY_DIGITS = re.compile(r"\d+")
+_ORDINAL_SUFFIX = re.compile(r"(?:st|nd|rd|th|er|ère|e|ème|eme)(?![a-zà-ÿ])", re.IGNORECASE)
+_WORD = re.compile(r"[a-zà-ÿœæ]+(?:'[a-z]+)?", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class NumberMention:
+    start: int
+    end: int
+    value: float
+    text: str
+    unit: Unit = "count"
+    role: Role = "figure"
+    written: bool = False
+
+
+@dataclass(frozen=True)
+class NumberLexicon:
+    """The word lists numbers need, from `data/lexicon/` (see `kg.reference`)."""
+
+    words: dict[str, tuple[float, str]]  # number words: value, kind
+    scales: dict[str, float]
+    percent: tuple[str, ...]
+    currency: tuple[str, ...]
+    months: frozenset[str]
+    count_nouns: frozenset[str]
+
+
+def parse_digits(token: str) -> float:
+    """Value of a digit token: a separator before exactly three digits groups thousands;
+    otherwise the last `.` or `,` is the decimal mark (`2,4` is 2.4; `843.827` is 843827)."""
+    token = token.replace("\u00a0", " ").replace("\u202f", " ").strip()
+    m = _DIGITS.fullmatch(token)
+    if m is None:
+        digits = re.sub(r"[^\d.,]", "", token)
+        return float(digits.replace(",", ".")) if digits else 0.0
+    integer = re.sub(r"[,. ]", "", m.group("int"))
+    decimal = m.group("dec")
+    value = float(integer)
+    if decimal:
+        value = float(f"{integer}.{decimal[1:]}")
+    return value
+
+
+def find_numbers(text: str, folded: str, lex: NumberLexicon) -> list[NumberMention]:
+    """Every number in the text, digits or words, with its role."""
+    found: list[NumberMention] = []
+    covered: list[tuple[int, int]] = []
+    for m in _DIGITS.finditer(text):
+        mention = _digit_mention(text, folded, m, lex)
+        found.append(mention)
+        covered.append((mention.start, max(mention.end, m.end())))
+    for m in _ANY_DIGITS.finditer(text):
+        if any(s <= m.start() < e for s, e in covered):
+            continue
+        found.append(
+            NumberMention(m.start(), m.end(), float(m.group(0)), m.group(0), role="code")
+        )
+    found.extend(_word_numbers(text, folded, lex, covered))
+    found.sort(key=lambda n: (n.start, n.end))
+    return found
+
+
+def _digit_mention(text: str, folded: str, m: re.Match[str], lex: NumberLexicon) -> NumberMention:
+    start, end = m.start(), m.end()
+    raw = m.group(0)
+    value = parse_digits(raw)
+    after = folded[end : end + 40]
+    # glued to letters: an ordinal (1st, 2e) or a code (COVID-19 is caught by the look-behind)
+    if _ORDINAL_SUFFIX.match(after) and not _glued_noun(after, lex):
+        return NumberMention(start, end, value, raw, role="ordinal")
+    if start > 0 and (text[start - 1].isalpha() or text[start - 1] in "-_/#@"):
+        return NumberMention(start, end, value, raw, role="code")
+    unit: Unit = "count"
+    scale_end = end
+    scale = _scale_after(after, lex)
+    if scale is not None:
+        factor, length = scale
+        value *= factor
+        scale_end = end + length
+    pct = _percent_after(folded[scale_end : scale_end + 12], lex)
+    if pct:
+        unit = "percent"
+        scale_end += pct
+    if _currency_near(folded, start, scale_end, lex):
+        unit = "money"
+    span_text = text[start:scale_end]
+    is_plain = m.group("sep") is None and m.group("dec") is None and scale is None
+    if is_plain and unit == "count" and len(raw) == 4 and 1900 <= value <= 2100:
+        next_word = _next_word(folded, end)
+        if next_word not in lex.count_nouns:
+            role: Role = "date" if _month_near(folded, start, end, lex) else "year"
+            return NumberMention(start, end, value, raw, role=role)
+    if is_plain and unit == "count" and value <= 31 and _month_near(folded, start, end, lex):
+        return NumberMention(start, end, value, raw, role="date")
+    return NumberMention(start, scale_end, value, span_text, unit=unit)
+
+
+def _glued_noun(after: str, lex: NumberLexicon) -> bool:
+    word = _WORD.match(after)
+    return bool(word and len(word.group(0)) > 3)
+
+
+def _scale_after(after: str, lex: NumberLexicon) -> tuple[float, int] | None:
+    m = re.match(r"(\s?)([a-zà-ÿ]+)(?![a-zà-ÿ])", after)
+    if not m:
+        return None
+    word = m.group(2)
+    if word not in lex.scales:
+        return None
+    if len(word) <= 2 and word not in {"m", "k", "bn", "mn"}:
+        return None
+    return lex.scales[word], m.end()
+
+
+def _percent_after(after: str, lex: NumberLexicon) -> int:
+    for form in sorted(lex.percent, key=len, reverse=True):
+        m = re.match(r"\s?" + re.escape(form) + (r"(?![a-z])" if form[-1].isalpha() else ""), after)
+        if m:
+            return m.end()
+    return 0
+
+
+def _currency_near(folded: str, start: int, end: int, lex: NumberLexicon) -> bool:
+    before = folded[max(0, start - 8) : start].rstrip()
+    after = folded[end : end + 14].lstrip()
+    for cur in lex.currency:
+        if cur[-1].isalpha():
+            if re.search(r"(?<![a-z])" + re.escape(cur) + r"$", before) or re.match(
+                re.escape(cur) + r"(?![a-z])", after
+            ):
+                return True
+        elif before.endswith(cur) or after.startswith(cur):
+            return True
+    return False
+
+
+def _next_word(folded: str, end: int) -> str:
+    m = _WORD.match(folded, end) or re.match(r"\s+([a-zà-ÿ]+)", folded[end : end + 30])
+    if m is None:
+        return ""
+    return m.group(1) if m.lastindex else m.group(0)
+
+
+_BEFORE_RE = re.compile(r"([a-z]+)\.?[\s,]*(?:\d{1,2}(?:st|nd|rd|th)?[\s,]*)?$")
+_AFTER_RE = re.compile(r"[\s,]*(?:\d{1,2}(?:st|nd|rd|th|er)?[\s,]+)?([a-z]+)")
+
+
+def _month_near(folded: str, start: int, end: int, lex: NumberLexicon) -> bool:
+    """Is the number part of a date: a month name just before or just after it?"""
+    before = _BEFORE_RE.search(folded[max(0, start - 24) : start])
+    after = _AFTER_RE.match(folded, end)
+    return bool(
+        (before and before.group(1) in lex.months) or (after and after.group(1) in lex.months)
+    )
+
+
+_STOP_AFTER_WORD_NUMBER = {
+    "of", "to", "in", "on", "the", "at", "who", "which", "that", "or", "and", "is", "was",
+    "de", "des", "du", "d", "l", "la", "le", "les", "qui", "que", "et", "ou", "a", "an",
+    "by", "for", "from", "with", "than", "day", "year", "years", "time", "way",
+}
+
+
+def _word_numbers(
+    text: str, folded: str, lex: NumberLexicon, covered: list[tuple[int, int]]
+) -> list[NumberMention]:
+    tokens = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(folded)]
+    out: list[NumberMention] = []
+    i = 0
+    while i < len(tokens):
+        run = _number_run(tokens, i, folded, lex)
+        if run is None:
+            i += 1
+            continue
+        j, value = run
+        start, end = tokens[i][0], tokens[j - 1][1]
+        if any(s < end and start < e for s, e in covered):
+            i = j
+            continue
+        following = tokens[j][2] if j < len(tokens) else ""
+        gap = folded[end : tokens[j][0]] if j < len(tokens) else ""
+        if following and following not in _STOP_AFTER_WORD_NUMBER and gap.strip() == "":
+            if not text[start].isupper() or start == 0 or _sentence_initial(text, start):
+                out.append(NumberMention(start, end, value, text[start:end], written=True))
+        i = j
+    return out
+
+
+def _sentence_initial(text: str, start: int) -> bool:
+    before = text[:start].rstrip()
+    return not before or before[-1] in ".!?:\n-•▶"
+
+
+def _number_run(
+    tokens: list[tuple[int, int, str]], i: int, folded: str, lex: NumberLexicon
+) -> tuple[int, float] | None:
+    """A maximal run of number words starting at token i: (index after the run, value)."""
+    words = lex.words
+    first = tokens[i][2]
+    if first not in words:
+        return None
+    kind = words[first][1]
+    # "half a million", "a million", "a thousand"
+    if kind in {"fraction", "article"}:
+        k = i + 1
+        factor = words[first][0]
+        if kind == "fraction" and k < len(tokens) and words.get(tokens[k][2], (0, ""))[1] == "article":
+            k += 1
+        if k < len(tokens) and words.get(tokens[k][2], (0, ""))[1] == "scale":
+            if _hyphen_joined(folded, tokens, i, k + 1):
+                return None
+            return k + 1, factor * words[tokens[k][2]][0]
+        return None
+    total = 0.0
+    current = 0.0
+    j = i
+    last_was_number = False
+    while j < len(tokens):
+        word = tokens[j][2]
+        gap = folded[tokens[j - 1][1] : tokens[j][0]] if j > i else ""
+        if j > i and gap.strip() not in {"", "-"}:
+            break
+        if word in {"and", "et"} and last_was_number and j + 1 < len(tokens):
+            nxt = words.get(tokens[j + 1][2])
+            if nxt and nxt[1] == "unit" and current % 10 == 0 and current:
+                j += 1
+                last_was_number = False
+                continue
+            break
+        entry = words.get(word)
+        if entry is None or entry[1] in {"article", "fraction"}:
+            break
+        value, kind = entry
+        if kind == "unit":
+            current += value
+        else:
+            current = (current or 1) * value
+            if value >= 1000:
+                total += current
+                current = 0
+        last_was_number = True
+        j += 1
+    if j == i:
+        return None
+    if _hyphen_joined(folded, tokens, i, j):
+        return None
+    return j, total + current
+
+
+def _hyphen_joined(folded: str, tokens: list[tuple[int, int, str]], i: int, j: int) -> bool:
+    """"six-year" or "one-third": a number word inside a compound word is no count."""
+    end = tokens[j - 1][1]
+    return end < len(folded) and folded[end] == "-"

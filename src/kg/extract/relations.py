@@ -1,0 +1,180 @@
+"""Partnerships and presences: who works with whom, and who works where on what."""
+
+from __future__ import annotations
+
+from kg.extract.entities import OrgMention, PlaceMention, name_at
+from kg.extract.figures import Context, _cue_in, _sentence_bounds, _sentence_year
+from kg.extract.numbers import NumberMention
+from kg.model import Figure, Named, Partner, PlaceRef, Presence
+
+GOVERNMENT = "https://w3id.org/humanitarian-kg/ontology#GovernmentBody"
+DONOR = "https://w3id.org/humanitarian-kg/ontology#Donor"
+ROLE = "https://w3id.org/humanitarian-kg/id/role/"
+
+
+def find_partners(
+    ctx: Context, orgs: list[OrgMention], country: str | None
+) -> list[Partner]:
+    """Partners after a role cue ("with its local partner X", "funded by Y"), government bodies
+    named in the publisher's own sentences, and organisations named beside the publisher."""
+    doc, lex = ctx.doc, ctx.lex
+    found: dict[tuple[str, str], Partner] = {}
+
+    def add(mention: OrgMention, role: str, start: int, end: int) -> None:
+        if mention.iri == ctx.publisher_iri:
+            return
+        if mention.org_type == GOVERNMENT and role.endswith("/partner"):
+            role = ROLE + "government-counterpart"
+        if mention.org_type == DONOR and role.endswith("/partner"):
+            role = ROLE + "funder"
+        key = (mention.iri, role)
+        if key not in found:
+            found[key] = Partner(
+                label=mention.label,
+                iri=mention.iri,
+                role=role.rsplit("/", 1)[-1],
+                quote=doc.text[start:end],
+                start=start,
+                end=end,
+                acronym=mention.acronym,
+                new=mention.new,
+            )
+
+    for cue in lex.roles.find(doc.text, doc.folded):
+        if doc.is_boilerplate(cue.start):
+            continue
+        mention = name_at(doc, lex, _skip_space(doc.text, cue.end), country)
+        if mention is not None:
+            add(mention, cue.iri, cue.start, mention.end)
+    for sentence in doc.sentences:
+        if doc.is_boilerplate(sentence.start):
+            continue
+        in_sentence = [m for m in orgs if sentence.start <= m.start < sentence.end]
+        publisher_here = [m for m in in_sentence if m.iri == ctx.publisher_iri]
+        owned = bool(publisher_here) or _cue_in(ctx, "ownership", sentence.start, sentence.end)
+        for m in in_sentence:
+            if m.iri == ctx.publisher_iri:
+                continue
+            joined = any(_joined(doc.text, p, m) for p in publisher_here)
+            if joined:
+                add(m, ROLE + "partner", min(m.start, publisher_here[0].start), max(m.end, publisher_here[0].end))
+            elif owned and m.org_type == GOVERNMENT:
+                add(m, ROLE + "government-counterpart", m.start, m.end)
+        if owned:
+            for gov in _government_names(ctx, sentence.start, sentence.end, country):
+                add(gov, ROLE + "government-counterpart", gov.start, gov.end)
+    specific = {iri for iri, role in found if not role.endswith("/partner")}
+    partners = [p for (iri, role), p in found.items() if iri not in specific or not role.endswith("/partner")]
+    return sorted(partners, key=lambda p: (p.start, p.iri, p.role))
+
+
+def _skip_space(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " \t\n":
+        pos += 1
+    return pos
+
+
+def _joined(text: str, a: OrgMention, b: OrgMention) -> bool:
+    """"ALIMA and AMCP-SP", "ALIMA/AMCP-SP": two names side by side as one actor."""
+    first, second = (a, b) if a.start < b.start else (b, a)
+    gap = text[first.end : second.start]
+    return gap.strip() in {"and", "/", "&", "et", "with", "avec"} and len(gap) <= 7
+
+
+def _government_names(ctx: Context, start: int, end: int, country: str | None) -> list[OrgMention]:
+    import re
+
+    out = []
+    for m in re.finditer(r"\b(?:Ministry|Ministère|Minister of)\b", ctx.doc.text[start:end]):
+        mention = name_at(ctx.doc, ctx.lex, start + m.start(), country)
+        if mention is not None:
+            out.append(mention)
+    return out
+
+
+def find_presences(
+    ctx: Context,
+    publisher: Named | None,
+    main_sector: str | None,
+    doc_year: int | None,
+) -> tuple[list[Presence], list[PlaceMention]]:
+    """Publisher × sector × place (× year) from sentences about the publisher's own work."""
+    if publisher is None:
+        return [], []
+    doc, lex = ctx.doc, ctx.lex
+    presences: dict[tuple[str, str, int | None], Presence] = {}
+    work_places: list[PlaceMention] = []
+    for sentence in doc.sentences:
+        places = [p for s, e in _sentence_bounds(sentence) for p in ctx.places if s <= p.start < e]
+        if not places or doc.is_boilerplate(sentence.start):
+            continue
+        s, e = sentence.start, sentence.end
+        owned = _cue_in(ctx, "ownership", s, e) or any(
+            s <= m.start < e for m in ctx.publisher_mentions
+        )
+        working = _cue_in(ctx, "presence", s, e) or _cue_in(ctx, "outcome-verb", s, e)
+        if not owned and not (working and ctx.section_kinds.get(sentence.section) == "outcome"):
+            continue
+        if not owned and not working:
+            continue
+        work_places.extend(places)
+        sectors = [m.iri for m in lex.sectors.find(doc.text, doc.folded, s, e)]
+        if not sectors and ctx.section_sectors.get(sentence.section):
+            sectors = [ctx.section_sectors[sentence.section]]  # type: ignore[list-item]
+        if not sectors and main_sector:
+            sectors = [main_sector]
+        year = _sentence_year(ctx, sentence, _anchor(s))
+        if year is None:
+            year = ctx.section_years.get(sentence.section) or doc_year
+        for sector in dict.fromkeys(sectors):
+            for place in places:
+                key = (sector, place.iri, year)
+                if key in presences:
+                    continue
+                concept = lex.reference.concept(sector)
+                presences[key] = Presence(
+                    organisation=publisher,
+                    sector=Named(concept.label if concept else sector, sector),
+                    place=PlaceRef(place.label, place.iri, place.level, place.parent),
+                    year=year,
+                    quote=doc.text[s:e],
+                    start=s,
+                    end=e,
+                )
+    return list(presences.values()), work_places
+
+
+def _anchor(offset: int) -> NumberMention:
+    return NumberMention(offset, offset, 0, "")
+
+
+def national_presences(
+    figures: list[Figure],
+    presences: list[Presence],
+    publisher: Named | None,
+    country: Named | None,
+) -> list[Presence]:
+    """An outcome with a sector but no named place is work in the country as a whole."""
+    if publisher is None or country is None:
+        return []
+    seen = {(p.sector.iri, p.place.iri, p.year) for p in presences}
+    out = []
+    for fig in figures:
+        if fig.kind != "outcome" or fig.sector is None or fig.places:
+            continue
+        key = (fig.sector.iri, country.iri, fig.year)
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(
+            Presence(
+                organisation=publisher,
+                sector=fig.sector,
+                place=PlaceRef(country.label, country.iri, 0, None),
+                year=fig.year,
+                quote=fig.quote,
+                start=fig.start,
+                end=fig.end,
+            )
+        )
+    return out

@@ -1,0 +1,307 @@
+"""Named SPARQL queries: the `.rq` files in `queries/`, their parameters, and running them.
+
+A named query is a `.rq` file whose first lines are comments:
+
+    # title: Who does what where
+    # description: One row per organisation × sector × place (× year) of reported presence.
+    # param: place (optional) — a place label or IRI; includes places inside it
+    # param: year (optional, gYear) — a four-digit year, e.g. 2023
+
+A parameter `x` is the SPARQL variable `?param_x`. `run_query` binds it with pyoxigraph's
+`substitutions` (a term, never text pasted into the query): as a plain string literal, or as
+an `xsd:gYear` / `xsd:integer` literal when the header says so. A parameter that is not given
+stays unbound, and the query treats that as "no filter". Two rules keep this working (tested
+in tests/test_store_query.py):
+
+- Oxigraph only substitutes variables that are in the SELECT projection: every query projects
+  its `?param_…` variables (and groups by them if it aggregates); `run_query` drops those
+  columns from the result.
+- Oxigraph's `BOUND(?param_x)` is false even when `?param_x` is substituted, so queries test
+  "was it given?" with `COALESCE(STR(?param_x), "") = ""`, never with `BOUND`.
+
+Queries run with the store's default graph as the union of all named graphs.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+
+from kg.resources import asset_dir, asset_files
+
+PARAM_PREFIX = "param_"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+PARAM_TYPES = ("string", "gYear", "integer")
+
+Term = ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple
+
+_HEADER_RE = re.compile(r"^#\s*(title|description|param)\s*:\s*(.*?)\s*$")
+_PARAM_RE = re.compile(
+    r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*\((?P<spec>[^)]*)\)\s*(?:—|–|--|-|:)?\s*(?P<doc>.*)$"
+)
+_PARAM_VAR_RE = re.compile(r"[?$]" + PARAM_PREFIX + r"([A-Za-z0-9_]+)")
+_YEAR_RE = re.compile(r"^-?[0-9]{4}$")
+_INTEGER_RE = re.compile(r"^[+-]?[0-9]+$")
+_NAME_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
+
+
+class QueryError(Exception):
+    """A query could not be loaded or run."""
+
+
+class UnknownQueryError(QueryError, LookupError):
+    """No named query by that name (or no .rq file at that path)."""
+
+
+class QueryDefinitionError(QueryError):
+    """A .rq file's header does not match the variables it uses."""
+
+
+class QueryParamError(QueryError, ValueError):
+    """Parameters given to a query are unknown, missing or malformed."""
+
+
+@dataclass(frozen=True)
+class QueryParam:
+    name: str
+    required: bool
+    doc: str
+    type: str = "string"  # one of PARAM_TYPES
+
+    def term(self, value: str) -> ox.Literal:
+        """The literal bound to `?param_<name>` for a value given by the user."""
+        text = str(value).strip()
+        if self.type == "gYear":
+            if not _YEAR_RE.match(text):
+                raise QueryParamError(f"{self.name}: expected a four-digit year, got {value!r}")
+            return ox.Literal(text, datatype=ox.NamedNode(XSD + "gYear"))
+        if self.type == "integer":
+            if not _INTEGER_RE.match(text):
+                raise QueryParamError(f"{self.name}: expected an integer, got {value!r}")
+            return ox.Literal(text, datatype=ox.NamedNode(XSD + "integer"))
+        if not text:
+            raise QueryParamError(f"{self.name}: empty value")
+        return ox.Literal(text)
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    path: Path | None
+    title: str
+    description: str
+    params: list[QueryParam]
+    text: str
+
+    def param(self, name: str) -> QueryParam | None:
+        return next((p for p in self.params if p.name == name), None)
+
+    def substitutions(self, params: dict[str, Any] | None) -> dict[ox.Variable, Term]:
+        """Check `params` against the header and turn them into pyoxigraph substitutions."""
+        given = {k: v for k, v in (params or {}).items() if v is not None}
+        known = [p.name for p in self.params]
+        unknown = sorted(set(given) - set(known))
+        if unknown:
+            raise QueryParamError(
+                f"query {self.name!r} has no parameter {', '.join(map(repr, unknown))}; "
+                f"its parameters: {', '.join(known) or '(none)'}"
+            )
+        missing = [p.name for p in self.params if p.required and p.name not in given]
+        if missing:
+            raise QueryParamError(
+                f"query {self.name!r} needs parameter {', '.join(map(repr, missing))}"
+            )
+        out: dict[ox.Variable, Term] = {}
+        for p in self.params:
+            if p.name in given:
+                out[ox.Variable(PARAM_PREFIX + p.name)] = p.term(given[p.name])
+        return out
+
+
+@dataclass
+class QueryResult:
+    """Rows of plain strings: IRIs in full, literals as their lexical form, None if unbound."""
+
+    columns: list[str]
+    rows: list[tuple[str | None, ...]] = field(default_factory=list)
+
+    def records(self) -> list[dict[str, str | None]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+    def to_json(self) -> str:
+        return json.dumps(self.records(), ensure_ascii=False, indent=2)
+
+    def to_csv(self) -> str:
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(self.columns)
+        writer.writerows(["" if v is None else v for v in row] for row in self.rows)
+        return buffer.getvalue()
+
+    def to_table(self) -> str:
+        cells = [self.columns] + [
+            ["" if v is None else " ".join(v.split()) for v in row] for row in self.rows
+        ]
+        widths = [max(len(r[i]) for r in cells) for i in range(len(self.columns))]
+        lines = [
+            "  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip() for r in cells
+        ]
+        lines.insert(1, "  ".join("-" * w for w in widths))
+        return "\n".join(lines) + "\n"
+
+
+def parse_query(text: str, name: str = "<inline>", path: Path | None = None) -> NamedQuery:
+    """A NamedQuery from SPARQL text with (or without) the comment header."""
+    title, description, params = "", [], []
+    where = str(path) if path else name
+    for line in text.splitlines():
+        stripped = line.strip()
+        if not stripped:
+            continue
+        if not stripped.startswith("#"):
+            break
+        match = _HEADER_RE.match(stripped)
+        if not match:
+            continue
+        key, value = match.groups()
+        if key == "title":
+            title = value
+        elif key == "description":
+            description.append(value)
+        else:
+            params.append(_parse_param(value, where))
+    declared = {p.name for p in params}
+    used = set(_PARAM_VAR_RE.findall(text))
+    if used - declared:
+        raise QueryDefinitionError(
+            f"{where}: uses ?{PARAM_PREFIX}{sorted(used - declared)[0]} "
+            "without a `# param:` line for it"
+        )
+    if declared - used:
+        raise QueryDefinitionError(
+            f"{where}: declares parameter {sorted(declared - used)[0]!r} "
+            f"but never uses ?{PARAM_PREFIX}{sorted(declared - used)[0]}"
+        )
+    return NamedQuery(name, path, title or name, " ".join(description), params, text)
+
+
+def _parse_param(value: str, where: str) -> QueryParam:
+    match = _PARAM_RE.match(value)
+    if not match:
+        raise QueryDefinitionError(
+            f"{where}: bad param line {value!r}; expected `name (optional|required[, type]) — doc`"
+        )
+    spec = [s.strip() for s in match["spec"].split(",") if s.strip()]
+    if not spec or spec[0] not in ("optional", "required"):
+        raise QueryDefinitionError(
+            f"{where}: param {match['name']!r} must say optional or required"
+        )
+    kind = spec[1] if len(spec) > 1 else "string"
+    if kind not in PARAM_TYPES:
+        raise QueryDefinitionError(
+            f"{where}: param {match['name']!r} has unknown type {kind!r}; "
+            f"known: {', '.join(PARAM_TYPES)}"
+        )
+    return QueryParam(match["name"], spec[0] == "required", match["doc"].strip(), kind)
+
+
+def list_queries() -> list[NamedQuery]:
+    """Every named query shipped in queries/, sorted by name."""
+    return [_read(path) for path in asset_files("queries", "*.rq")]
+
+
+def load_query(name_or_path: str | Path) -> NamedQuery:
+    """A named query by name (`who-what-where`) or a path to any .rq file.
+
+    A string with a slash or ending in `.rq` is a path; a bare `name.rq` that is not a file
+    in the working directory falls back to the named query `name`.
+    """
+    text = str(name_or_path)
+    if isinstance(name_or_path, Path) or "/" in text or text.endswith(".rq"):
+        path = Path(text)
+        if path.is_file():
+            return _read(path)
+        if isinstance(name_or_path, Path) or "/" in text:
+            raise UnknownQueryError(f"no query file at {path}")
+        text = text.removesuffix(".rq")
+    path = asset_dir("queries") / f"{text}.rq"
+    if not _NAME_RE.match(text) or not path.is_file():
+        known = ", ".join(q.stem for q in asset_files("queries", "*.rq"))
+        raise UnknownQueryError(f"unknown query {text!r}; known queries: {known}")
+    return _read(path)
+
+
+def _read(path: Path) -> NamedQuery:
+    return parse_query(path.read_text(encoding="utf-8"), name=path.stem, path=path)
+
+
+def run_query(
+    store: ox.Store, query: NamedQuery | str, params: dict[str, Any] | None = None
+) -> QueryResult:
+    """Run a query on `store`, the default graph being the union of the named graphs.
+
+    `query` is a NamedQuery, the name of one, a path to a .rq file, or SPARQL text (any
+    string with a space or brace in it). `params` maps parameter names to values (None = not
+    given). SELECT gives its columns (without the `param_…` ones); ASK gives one `result`
+    column; CONSTRUCT/DESCRIBE give `subject`, `predicate`, `object`.
+    """
+    if isinstance(query, str):
+        is_text = any(c in query for c in "{ \n\t")
+        query = parse_query(query) if is_text and not query.endswith(".rq") else load_query(query)
+    substitutions = query.substitutions(params)
+    try:
+        result = store.query(
+            query.text,
+            use_default_graph_as_union=True,
+            substitutions=substitutions or None,
+        )
+    except SyntaxError as exc:
+        raise QueryError(f"{query.path or query.name}: {exc}") from exc
+    except RuntimeError as exc:  # e.g. a substituted variable missing from the projection
+        raise QueryError(f"{query.path or query.name}: {exc}") from exc
+    if isinstance(result, ox.QueryBoolean):
+        return QueryResult(["result"], [("true" if bool(result) else "false",)])
+    if isinstance(result, ox.QueryTriples):
+        return QueryResult(
+            ["subject", "predicate", "object"],
+            [(_text(t.subject), _text(t.predicate), _text(t.object)) for t in result],
+        )
+    names = [v.value for v in result.variables]
+    keep = [i for i, n in enumerate(names) if not n.startswith(PARAM_PREFIX)]
+    rows = []
+    for solution in result:
+        values = list(solution)
+        rows.append(tuple(_text(values[i]) for i in keep))
+    return QueryResult([names[i] for i in keep], rows)
+
+
+def _text(term: Any) -> str | None:
+    if term is None:
+        return None
+    if isinstance(term, ox.NamedNode | ox.Literal):
+        return str(term.value)
+    if isinstance(term, ox.BlankNode):
+        return f"_:{term.value}"
+    return str(term)
+
+
+__all__ = [
+    "NamedQuery",
+    "QueryDefinitionError",
+    "QueryError",
+    "QueryParam",
+    "QueryParamError",
+    "QueryResult",
+    "UnknownQueryError",
+    "list_queries",
+    "load_query",
+    "parse_query",
+    "run_query",
+]

@@ -1,0 +1,116 @@
+"""Reading reports from disk: text, content hash and the optional YAML sidecar.
+
+Errors name the file and say what is wrong, so `kg build` can report a bad file and go on.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from kg.model import ReportMeta
+from kg.namespaces import slugify
+
+REPORT_SUFFIXES = (".txt", ".md")
+SIDECAR_KEYS = {"publisher", "country", "language", "year", "url", "title"}
+MAX_REPORT_BYTES = 20 * 1024 * 1024
+
+
+class ReportError(Exception):
+    """A report that cannot be read; str() is one line naming the file."""
+
+    def __init__(self, path: Path | str, reason: str, line: int | None = None) -> None:
+        self.path = str(path)
+        self.reason = reason
+        self.line = line
+        where = f"{self.path}:{line}" if line else self.path
+        super().__init__(f"{where}: {reason}")
+
+
+@dataclass
+class Report:
+    meta: ReportMeta
+    text: str
+
+
+def sidecar_path(path: Path) -> Path:
+    return path.with_suffix(".yaml")
+
+
+def read_report(path: Path, *, publisher: str | None = None, country: str | None = None) -> Report:
+    """Text and metadata of one report; command-line values override the sidecar."""
+    if not path.exists():
+        raise ReportError(path, "no such file")
+    if path.is_dir():
+        raise ReportError(path, "is a directory, not a report file")
+    data = path.read_bytes()
+    if not data.strip():
+        raise ReportError(path, "empty file: a report needs text")
+    if len(data) > MAX_REPORT_BYTES:
+        raise ReportError(path, f"larger than {MAX_REPORT_BYTES // (1024 * 1024)} MiB")
+    if b"\x00" in data[:8192]:
+        raise ReportError(path, "binary file (contains NUL bytes): reports are UTF-8 text")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        raise ReportError(
+            path, f"not UTF-8 text (byte 0x{data[err.start]:02x} at offset {err.start})", line
+        ) from None
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    side = read_sidecar(sidecar_path(path))
+    year = side.get("year")
+    meta = ReportMeta(
+        report_id=slugify(path.stem),
+        path=str(path),
+        sha256=hashlib.sha256(text.encode("utf-8")).hexdigest(),
+        publisher=publisher or _opt_str(side.get("publisher")),
+        country=country or _opt_str(side.get("country")),
+        language=_opt_str(side.get("language")),
+        year=int(year) if year is not None else None,
+        url=_opt_str(side.get("url")),
+    )
+    return Report(meta, text)
+
+
+def read_sidecar(path: Path) -> dict[str, object]:
+    """The YAML sidecar beside a report (missing is fine; malformed is an error)."""
+    if not path.exists():
+        return {}
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as err:
+        mark = getattr(err, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        raise ReportError(path, f"malformed YAML sidecar: {getattr(err, 'problem', err)}", line) from None
+    except UnicodeDecodeError:
+        raise ReportError(path, "sidecar is not UTF-8 text") from None
+    if data is None:
+        return {}
+    if not isinstance(data, dict):
+        raise ReportError(path, "sidecar must be a mapping of keys to values")
+    unknown = sorted(set(map(str, data)) - SIDECAR_KEYS)
+    if unknown:
+        raise ReportError(path, f"unknown sidecar keys {unknown}; known: {sorted(SIDECAR_KEYS)}")
+    year = data.get("year")
+    if year is not None and (not isinstance(year, int) or not 1900 <= year <= 2100):
+        raise ReportError(path, f"year must be a whole year between 1900 and 2100, not {year!r}")
+    return data
+
+
+def _opt_str(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def find_reports(paths: list[Path]) -> list[Path]:
+    """Report files named directly, or found in directories (recursively, sorted)."""
+    out: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            out.extend(sorted(p for p in path.rglob("*") if p.suffix in REPORT_SUFFIXES and p.is_file()))
+        else:
+            out.append(path)
+    return out
