@@ -88,9 +88,7 @@ def extract_graphs(
     return results, graphs
 
 
-def build(
-    paths: list[Path], store_path: Path, progress: Progress | None = None
-) -> BuildResult:
+def build(paths: list[Path], store_path: Path, progress: Progress | None = None) -> BuildResult:
     """Build the store at `store_path` from the reports under `paths`."""
     results, graphs = extract_graphs(paths, progress)
     outcome = BuildResult(reports=results)

@@ -7,7 +7,9 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
+import pyoxigraph as ox
 import typer
+from rdflib import Graph
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
@@ -17,7 +19,8 @@ from kg.build import build as run_build
 from kg.emit import emit_report
 from kg.extract import extract_report
 from kg.extract.lexicons import default_lexicons
-from kg.query import QueryError, list_queries, load_query, run_query
+from kg.model import Extraction
+from kg.query import QueryError, QueryResult, list_queries, load_query, run_query
 from kg.reports import ReportError, find_reports, read_report
 from kg.store import DEFAULT_STORE, StoreError, open_store, stats
 from kg.validate import RDFParseError, load_rdf, validate_graph
@@ -37,12 +40,18 @@ StoreOption = Annotated[
 
 # Questions `kg build --answers` prints: (question, named query, parameters)
 DEMO_QUESTIONS: list[tuple[str, str, dict[str, str]]] = [
-    ("Who works in Timbuktu (counting the places inside it)?", "organisations-in",
-     {"place": "Timbuktu"}),
+    (
+        "Who works in Timbuktu (counting the places inside it)?",
+        "organisations-in",
+        {"place": "Timbuktu"},
+    ),
     ("Who does what where?", "who-what-where", {}),
     ("Who works with whom?", "partnerships", {}),
-    ("What did each organisation report for 2023, and where does each figure come from?",
-     "outcomes", {"year": "2023"}),
+    (
+        "What did each organisation report for 2023, and where does each figure come from?",
+        "outcomes",
+        {"year": "2023"},
+    ),
 ]
 
 
@@ -60,8 +69,13 @@ def version_callback(value: bool) -> None:
 @app.callback()
 def main(
     version: Annotated[
-        bool, typer.Option("--version", callback=version_callback, is_eager=True,
-                           help="Print the version and exit.")
+        bool,
+        typer.Option(
+            "--version",
+            callback=version_callback,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
     ] = False,
 ) -> None:
     """humanitarian-kg command line."""
@@ -75,7 +89,8 @@ def build(
     ] = None,
     store: StoreOption = DEFAULT_STORE,
     answers: Annotated[
-        bool, typer.Option("--answers", help="Then print answers to a few cross-organisation questions.")
+        bool,
+        typer.Option("--answers", help="Then print answers to a few cross-organisation questions."),
     ] = False,
 ) -> None:
     """Extract facts from reports, validate them with SHACL and load the store.
@@ -90,16 +105,24 @@ def build(
     paths = [p for p in paths if p.exists()]
     total = len(find_reports(paths))
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-        TextColumn("{task.fields[name]}"), console=err, transient=True,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[name]}"),
+        console=err,
+        transient=True,
         disable=not err.is_terminal,
     ) as progress:
         task = progress.add_task("extract", total=total, name="")
 
         def step(stage: str, path: Path) -> None:
             if stage == "extract":
-                progress.update(task, advance=1 if progress.tasks[0].completed < total else 0,
-                                description="extract", name=path.name)
+                progress.update(
+                    task,
+                    advance=1 if progress.tasks[0].completed < total else 0,
+                    description="extract",
+                    name=path.name,
+                )
             else:
                 progress.update(task, description=stage, name="")
 
@@ -108,15 +131,20 @@ def build(
     for column in ("report", "facts", "triples", "status"):
         table.add_column(column, justify="right" if column in ("facts", "triples") else "left")
     for r in result.reports:
-        table.add_row(r.report_id or r.path.name, str(r.facts), str(r.triples),
-                      "[red]failed[/red]" if r.error else "ok")
+        table.add_row(
+            r.report_id or r.path.name,
+            str(r.facts),
+            str(r.triples),
+            "[red]failed[/red]" if r.error else "ok",
+        )
     out.print(table)
     for r in result.failed:
         err.print(f"[red]error:[/red] {r.error}")
     if result.validation is not None and result.violations:
         err.print(result.validation.text())
-        err.print(f"[red]error:[/red] {result.violations} SHACL violation(s): the store was not "
-                  "replaced")
+        err.print(
+            f"[red]error:[/red] {result.violations} SHACL violation(s): the store was not replaced"
+        )
     ok_reports = len(result.reports) - len(result.failed)
     out.print(
         f"reports: {ok_reports} built, {len(result.failed)} failed; "
@@ -136,16 +164,23 @@ def print_answers(store_path: Path) -> None:
     store = open_store(store_path)
     for question, name, params in DEMO_QUESTIONS:
         res = run_query(store, load_query(name), params)
-        out.print(f"\n[bold]{question}[/bold]  (kg query {name}"
-                  + "".join(f" --param {k}={v}" for k, v in params.items()) + ")")
+        out.print(
+            f"\n[bold]{question}[/bold]  (kg query {name}"
+            + "".join(f" --param {k}={v}" for k, v in params.items())
+            + ")"
+        )
         out.print(res.to_table(), end="")
 
 
 @app.command()
 def extract(
     report: Annotated[Path, typer.Argument(help="A report text file (UTF-8).")],
-    publisher: Annotated[str | None, typer.Option(help="Publisher name or acronym (overrides the sidecar).")] = None,
-    country: Annotated[str | None, typer.Option(help="Country name or ISO code (overrides the sidecar).")] = None,
+    publisher: Annotated[
+        str | None, typer.Option(help="Publisher name or acronym (overrides the sidecar).")
+    ] = None,
+    country: Annotated[
+        str | None, typer.Option(help="Country name or ISO code (overrides the sidecar).")
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", help="json | turtle | table")] = "table",
 ) -> None:
     """Show what the loaders find in one report, without touching the store."""
@@ -165,20 +200,24 @@ def extract(
         print_extraction(extraction)
 
 
-def print_extraction(extraction) -> None:  # type: ignore[no-untyped-def]
+def print_extraction(extraction: Extraction) -> None:
     data = extraction.to_json()
     pub = data["publisher"]["label"] if data["publisher"] else "?"
     country = data["country"]["label"] if data["country"] else "?"
-    out.print(f"[bold]{data['report']}[/bold]: publisher {pub}, country {country}, "
-              f"document year {data['document_year']}")
+    out.print(
+        f"[bold]{data['report']}[/bold]: publisher {pub}, country {country}, "
+        f"document year {data['document_year']}"
+    )
     for key, title in (("outcomes", "Outcomes"), ("context_figures", "Context figures")):
         table = Table(title=title)
         for column in ("value", "qualifier", "counted", "indicator", "sector", "year", "places"):
             table.add_column(column)
         for f in data[key]:
             table.add_row(
-                f"{f['value']:,}" + ("%" if f["unit"] == "percent" else ""), f["qualifier"],
-                f["counted"], (f["indicator"] or {}).get("label", ""),
+                f"{f['value']:,}" + ("%" if f["unit"] == "percent" else ""),
+                f["qualifier"],
+                f["counted"],
+                (f["indicator"] or {}).get("label", ""),
                 (f["sector"] or {}).get("label", ""),
                 f"{f['year']} ({f['year_source']})" if f["year"] else "",
                 ", ".join(p["label"] for p in f["places"]),
@@ -196,13 +235,17 @@ def print_extraction(extraction) -> None:  # type: ignore[no-untyped-def]
     for p in data["presences"]:
         table.add_row(p["sector"]["label"], p["place"]["label"], str(p["year"] or ""))
     out.print(table)
-    out.print(f"unclassified numbers and names: {len(data['unclassified'])} "
-              "(see --format json for each with its reason)")
+    out.print(
+        f"unclassified numbers and names: {len(data['unclassified'])} "
+        "(see --format json for each with its reason)"
+    )
 
 
 @app.command()
 def validate(
-    files: Annotated[list[Path] | None, typer.Argument(help="RDF files (default: the store).")] = None,
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="RDF files (default: the store).")
+    ] = None,
     store: StoreOption = DEFAULT_STORE,
 ) -> None:
     """Validate RDF files, or the store, against the SHACL shapes.
@@ -210,7 +253,6 @@ def validate(
     The ontology and reference data are added as context. Exit 0: conforms; 1: violations;
     2: unusable input (unreadable or malformed file, no store).
     """
-    from rdflib import Graph
 
     from kg.namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_REFERENCE
 
@@ -223,8 +265,8 @@ def validate(
                 dataset = load_rdf(path)
             except RDFParseError as exc:
                 raise fail(str(exc), 2) from None
-            for triple in dataset.triples((None, None, None, None)):  # type: ignore[arg-type]
-                data.add(triple[:3])
+            for triple in dataset.triples((None, None, None)):
+                data.add(triple)
     else:
         try:
             st = open_store(store)
@@ -236,15 +278,16 @@ def validate(
     if report.violations:
         out.print(report.text())
     n = report.count("Violation")
-    out.print(f"{'conforms' if report.conforms else 'does not conform'}: {n} violation(s), "
-              f"{report.count('Warning')} warning(s)")
+    out.print(
+        f"{'conforms' if report.conforms else 'does not conform'}: {n} violation(s), "
+        f"{report.count('Warning')} warning(s)"
+    )
     if not report.conforms:
         raise typer.Exit(1)
 
 
-def _graph_from_store(store, skip: set[str]):  # type: ignore[no-untyped-def]
-    import pyoxigraph as ox
-    from rdflib import Graph
+def _graph_from_store(store: ox.Store, skip: set[str]) -> Graph:
+    """The report graphs of the store (not ontology, reference or inferences), for SHACL."""
 
     graph = Graph()
     for name in store.named_graphs():
@@ -257,9 +300,15 @@ def _graph_from_store(store, skip: set[str]):  # type: ignore[no-untyped-def]
 
 @app.command()
 def query(
-    name: Annotated[str | None, typer.Argument(help="A named query (see `kg queries`) or a .rq file.")] = None,
-    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="KEY=VALUE, repeatable.")] = None,
-    sparql: Annotated[str | None, typer.Option("--sparql", help="Run this SPARQL text instead.")] = None,
+    name: Annotated[
+        str | None, typer.Argument(help="A named query (see `kg queries`) or a .rq file.")
+    ] = None,
+    param: Annotated[
+        list[str] | None, typer.Option("--param", "-p", help="KEY=VALUE, repeatable.")
+    ] = None,
+    sparql: Annotated[
+        str | None, typer.Option("--sparql", help="Run this SPARQL text instead.")
+    ] = None,
     fmt: Annotated[str, typer.Option("--format", help="table | csv | tsv | json")] = "table",
     store: StoreOption = DEFAULT_STORE,
 ) -> None:
@@ -290,7 +339,7 @@ def query(
         sys.stdout.write(result.to_table())
 
 
-def _tsv(result) -> str:  # type: ignore[no-untyped-def]
+def _tsv(result: QueryResult) -> str:
     lines = ["\t".join(result.columns)]
     for row in result.rows:
         lines.append("\t".join("" if v is None else " ".join(v.split()) for v in row))
@@ -330,3 +379,50 @@ def stats_command(store: StoreOption = DEFAULT_STORE) -> None:
     for _graph, row in sorted(data["reports"].items()):
         table.add_row(*(str(row.get(c, "")) for c in columns))
     out.print(table)
+
+
+# --- kg ontology: OWL reasoning and exports of the ontology ---------------------------------
+
+ontology_app = typer.Typer(
+    help="Check the ontology with an OWL reasoner (HermiT) and export it for Protégé.",
+    no_args_is_help=True,
+)
+app.add_typer(ontology_app, name="ontology")
+
+
+@ontology_app.command("check")
+def ontology_check(
+    files: Annotated[
+        list[Path] | None, typer.Argument(help="Extra RDF files to check with the ontology.")
+    ] = None,
+    data: Annotated[
+        bool, typer.Option("--data", help="Also check the report graphs of the store.")
+    ] = False,
+    store: StoreOption = DEFAULT_STORE,
+    reference: Annotated[
+        bool, typer.Option("--reference/--no-reference", help="Include the reference data.")
+    ] = True,
+    fmt: Annotated[str, typer.Option("--format", help="text | json")] = "text",
+) -> None:
+    """Run HermiT on the ontology and reference data (and the store's data with --data).
+
+    Reports inconsistency, naming the individuals responsible where it can, and unsatisfiable
+    classes, by IRI. Exit 0: consistent, no unsatisfiable class; 1: inconsistent or
+    unsatisfiable classes; 2: unusable input (unparsable file, no store, no Java).
+    """
+    from kg.reason import ReasonerError, check_repository
+
+    if fmt not in {"text", "json"}:
+        raise fail(f"unknown format {fmt!r}: use text or json", 2)
+    try:
+        result = check_repository(
+            files or [], store=store if data else None, reference=reference
+        )
+    except (RDFParseError, StoreError, ReasonerError) as exc:
+        raise fail(str(exc), 2) from None
+    if fmt == "json":
+        sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
+    else:
+        out.print(result.text())
+    if not result.ok:
+        raise typer.Exit(1)

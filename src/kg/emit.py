@@ -64,16 +64,22 @@ def emit_report(extraction: Extraction, known_organisations: set[str] | None = N
     for fig in extraction.figures():
         _figure(graph, rid, report, publisher, fig)
     for presence in extraction.presences:
-        iri = presence_iri(rid, presence.organisation.iri, presence.sector.iri,
-                           presence.place.iri, presence.year)
+        iri = presence_iri(
+            rid, presence.organisation.iri, presence.sector.iri, presence.place.iri, presence.year
+        )
         graph.add((iri, RDF.type, HKG.Presence))
         graph.add((iri, HKG.organisation, URIRef(presence.organisation.iri)))
         graph.add((iri, HKG.sector, URIRef(presence.sector.iri)))
         graph.add((iri, HKG.place, URIRef(presence.place.iri)))
         if presence.year:
             graph.add((iri, HKG.year, _year(presence.year)))
-        graph.add((iri, HKG.evidence, _span(graph, rid, report, presence.start, presence.end,
-                                            presence.quote)))
+        graph.add(
+            (
+                iri,
+                HKG.evidence,
+                _span(graph, rid, report, presence.start, presence.end, presence.quote),
+            )
+        )
         graph.add((iri, PROV.wasDerivedFrom, report))
     for partner in extraction.partners:
         _partnership(graph, rid, report, publisher, partner, known)
@@ -120,8 +126,8 @@ def _span(graph: Graph, rid: str, report: URIRef, start: int, end: int, quote: s
     graph.add((quote_sel, RDF.type, OA.TextQuoteSelector))
     graph.add((quote_sel, OA.exact, Literal(quote)))
     graph.add((position, RDF.type, OA.TextPositionSelector))
-    graph.add((position, OA.start, Literal(start, datatype=XSD.nonNegativeInteger)))
-    graph.add((position, OA.end, Literal(end, datatype=XSD.nonNegativeInteger)))
+    graph.add((position, OA.start, Literal(start, datatype=XSD.integer)))
+    graph.add((position, OA.end, Literal(end, datatype=XSD.integer)))
     return span
 
 
@@ -141,16 +147,23 @@ def _partnership(
     graph.add((iri, HKG.organisation, publisher))
     graph.add((iri, HKG.partner, URIRef(partner.iri)))
     graph.add((iri, HKG.role, role))
-    graph.add((iri, HKG.evidence, _span(graph, rid, report, partner.start, partner.end,
-                                        partner.quote)))
+    graph.add(
+        (iri, HKG.evidence, _span(graph, rid, report, partner.start, partner.end, partner.quote))
+    )
     graph.add((iri, PROV.wasDerivedFrom, report))
     if partner.iri not in known:
-        _new_org(graph, URIRef(partner.iri), partner.label, partner.acronym,
-                 government=partner.role == "government-counterpart")
+        _new_org(
+            graph,
+            URIRef(partner.iri),
+            partner.label,
+            partner.acronym,
+            government=partner.role == "government-counterpart",
+        )
 
 
-def _new_org(graph: Graph, iri: URIRef, label: str, acronym: str | None,
-             government: bool = False) -> None:
+def _new_org(
+    graph: Graph, iri: URIRef, label: str, acronym: str | None, government: bool = False
+) -> None:
     graph.add((iri, RDF.type, HKG.GovernmentBody if government else HKG.Organisation))
     if government:
         graph.add((iri, RDF.type, HKG.Organisation))

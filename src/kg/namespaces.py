@@ -18,7 +18,7 @@ QB = Namespace("http://purl.org/linked-data/cube#")
 OA = Namespace("http://www.w3.org/ns/oa#")
 SH = Namespace("http://www.w3.org/ns/shacl#")
 
-PREFIXES: dict[str, Namespace] = {
+PREFIXES: dict[str, Namespace | type] = {
     "hkg": HKG,
     "id": ID,
     "org": ORG,

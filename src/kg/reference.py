@@ -11,7 +11,7 @@ from __future__ import annotations
 import csv
 import gettext
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -118,13 +118,14 @@ def read_csv(path: Path) -> list[dict[str, str]]:
     """Rows of a lexicon CSV; lines starting with '#' are comments."""
     with path.open(encoding="utf-8", newline="") as handle:
         lines = [line for line in handle if not line.lstrip().startswith("#")]
-    return [
-        {k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(lines)
-    ]
+    return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(lines)]
 
 
 def covered_countries() -> list[str]:
-    return [row["alpha2"].upper() for row in read_csv(resources.asset_dir("reference") / "countries.csv")]
+    return [
+        row["alpha2"].upper()
+        for row in read_csv(resources.asset_dir("reference") / "countries.csv")
+    ]
 
 
 def iso_places_graph(alpha2_codes: list[str]) -> Graph:
@@ -173,7 +174,7 @@ def iso_places_graph(alpha2_codes: list[str]) -> Graph:
     return graph
 
 
-def _translator(domain: str):  # type: ignore[no-untyped-def]
+def _translator(domain: str) -> Callable[[str], str]:
     try:
         return gettext.translation(domain, pycountry.LOCALES_DIR, languages=["fr"]).gettext
     except OSError:  # catalogue missing: keep the ISO names
@@ -203,7 +204,15 @@ def reference_graph() -> Graph:
 def build_reference() -> Reference:
     ontology = parse_turtle_files(resources.asset_files("ontology", "*.ttl"))
     reference = parse_turtle_files(resources.asset_files("reference", "*.ttl"))
-    reference += iso_places_graph(covered_countries())
+    curated_english = {
+        s: str(o)
+        for s, o in reference.subject_objects(SKOS.prefLabel)
+        if isinstance(o, Literal) and o.language == "en"
+    }
+    for s, p, o in iso_places_graph(covered_countries()):
+        if p == RDFS.label and s in curated_english:
+            o = Literal(curated_english[s])  # the curated English name is the display name
+        reference.add((s, p, o))
     both = ontology + reference
     lexicon = resources.asset_dir("lexicon")
     cues: dict[str, list[str]] = defaultdict(list)
@@ -301,7 +310,7 @@ def _places(graph: Graph) -> dict[str, Concept]:
                 iri=str(node),
                 label=_label(graph, node),
                 terms=sorted(set(_terms(graph, node)), key=lambda t: t.text),
-                level=int(level) if level is not None else default_level,
+                level=int(str(level)) if level is not None else default_level,
                 parent=_str(graph.value(node, HKG.partOf)),
             )
     for concept in out.values():

@@ -70,7 +70,7 @@ def read_report(path: Path, *, publisher: str | None = None, country: str | None
         publisher=publisher or _opt_str(side.get("publisher")),
         country=country or _opt_str(side.get("country")),
         language=_opt_str(side.get("language")),
-        year=int(year) if year is not None else None,
+        year=year if isinstance(year, int) else None,
         url=_opt_str(side.get("url")),
     )
     return Report(meta, text)
@@ -85,7 +85,9 @@ def read_sidecar(path: Path) -> dict[str, object]:
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise ReportError(path, f"malformed YAML sidecar: {getattr(err, 'problem', err)}", line) from None
+        raise ReportError(
+            path, f"malformed YAML sidecar: {getattr(err, 'problem', err)}", line
+        ) from None
     except UnicodeDecodeError:
         raise ReportError(path, "sidecar is not UTF-8 text") from None
     if data is None:
@@ -110,7 +112,9 @@ def find_reports(paths: list[Path]) -> list[Path]:
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            out.extend(sorted(p for p in path.rglob("*") if p.suffix in REPORT_SUFFIXES and p.is_file()))
+            out.extend(
+                sorted(p for p in path.rglob("*") if p.suffix in REPORT_SUFFIXES and p.is_file())
+            )
         else:
             out.append(path)
     return out

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax import SAXParseException
 
+import pyoxigraph as ox
 import pyshacl
 from rdflib import BNode, Dataset, Graph, Literal, URIRef
 from rdflib.graph import ConjunctiveGraph
@@ -34,7 +35,7 @@ from rdflib.plugins.parsers.nquads import NQuadsParser
 from rdflib.plugins.parsers.ntriples import W3CNTriplesParser
 from rdflib.term import Node
 
-from kg.namespaces import PREFIXES, SH
+from kg.namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_REFERENCE, PREFIXES, SH
 from kg.resources import asset_files
 
 __all__ = [
@@ -45,9 +46,11 @@ __all__ = [
     "ShapesError",
     "ValidationReport",
     "Violation",
+    "compact",
     "context_graph",
     "load_rdf",
     "shapes_graph",
+    "store_data_graphs",
     "validate_graph",
 ]
 
@@ -291,6 +294,25 @@ def _load_all(paths: Iterable[Path], max_bytes: int = DEFAULT_MAX_BYTES) -> Grap
     return graph
 
 
+CONTEXT_GRAPHS = (str(GRAPH_ONTOLOGY), str(GRAPH_REFERENCE), str(GRAPH_INFERRED))
+"""Named graphs of the store that are context (or derived), not data to validate."""
+
+
+def store_data_graphs(store: ox.Store) -> dict[str, Graph]:
+    """The store's data graphs (every named graph but the ontology, reference and inferred
+    ones) by graph IRI, each as its own rdflib graph, in IRI order."""
+    graphs: dict[str, Graph] = {}
+    for name in sorted(store.named_graphs(), key=lambda n: n.value):
+        if not isinstance(name, ox.NamedNode) or name.value in CONTEXT_GRAPHS:
+            continue
+        graph = Graph()
+        data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=name)
+        if data:
+            graph.parse(data=data, format="nt")
+        graphs[name.value] = graph
+    return graphs
+
+
 def shapes_graph() -> Graph:
     """All SHACL shapes of the project (`shapes/*.ttl`) in one graph."""
     paths = asset_files("shapes", "*.ttl")
@@ -362,9 +384,9 @@ class ValidationReport:
         """One line per result: ``Violation: <focus> <path>: <message>`` with compact IRIs."""
         lines = []
         for v in self.violations:
-            where = _compact(v.focus_node)
+            where = compact(v.focus_node)
             if v.path is not None:
-                where += f" {_compact(v.path)}"
+                where += f" {compact(v.path)}"
             lines.append(f"{v.severity}: {where}: {v.message}")
         return "\n".join(lines)
 
@@ -450,7 +472,7 @@ def _value_text(node: Node) -> str:
     if node.language:
         return f"{lexical}@{node.language}"
     if node.datatype is not None:
-        datatype = _compact(str(node.datatype))
+        datatype = compact(str(node.datatype))
         return f"{lexical}^^{datatype if datatype != str(node.datatype) else f'<{datatype}>'}"
     return lexical
 
@@ -485,7 +507,7 @@ def _local_name(iri: URIRef) -> str:
     return re.split(r"[#/]", str(iri))[-1]
 
 
-def _compact(iri: str) -> str:
+def compact(iri: str) -> str:
     """``id:outcome/…`` for IRIs in a project namespace (for people, not a valid QName)."""
     best = ""
     best_prefix = ""

@@ -25,7 +25,7 @@ from kg.extract.figures import (
 from kg.extract.lexicons import Lexicons, default_lexicons
 from kg.extract.numbers import find_numbers
 from kg.extract.relations import find_partners, find_presences, national_presences
-from kg.extract.text import segment
+from kg.extract.text import Document, segment
 from kg.model import Extraction, Named, PlaceRef, Unclassified
 from kg.namespaces import entity, slugify
 from kg.reports import Report
@@ -35,9 +35,9 @@ __all__ = ["extract_report", "extract_text"]
 
 def extract_text(text: str, report_id: str = "report", **meta: object) -> Extraction:
     """Extract from a string (tests, notebooks): `meta` as in a sidecar (publisher, country…)."""
-    from kg.model import ReportMeta
-
     import hashlib
+
+    from kg.model import ReportMeta
 
     info = ReportMeta(
         report_id=report_id,
@@ -63,7 +63,9 @@ def extract_report(report: Report, lex: Lexicons | None = None) -> Extraction:
     publisher = _publisher(report.meta.publisher, orgs, lex)
     places = find_places(doc, lex, country_code)
     publisher_mentions = [m for m in orgs if publisher and m.iri == publisher.iri]
-    ctx = Context(doc, lex, publisher.iri if publisher else None, publisher_mentions, places, numbers)
+    ctx = Context(
+        doc, lex, publisher.iri if publisher else None, publisher_mentions, places, numbers
+    )
     annotate_sections(ctx)
     doc_year = report.meta.year or document_year(ctx)
     figures, unclassified = extract_figures(ctx, doc_year)
@@ -78,8 +80,12 @@ def extract_report(report: Report, lex: Lexicons | None = None) -> Extraction:
     unclassified.extend(repeats)
     for unknown in find_unknown_places(doc, places, lex):
         unclassified.append(
-            Unclassified(unknown.name, unknown.start, unknown.end,
-                         "a place-like name the gazetteer does not know")
+            Unclassified(
+                unknown.name,
+                unknown.start,
+                unknown.end,
+                "a place-like name the gazetteer does not know",
+            )
         )
     main_sector = None
     if publisher is not None and publisher.iri in lex.reference.organisations:
@@ -132,7 +138,7 @@ def _publisher(name: str | None, orgs: list[OrgMention], lex: Lexicons) -> Named
     return Named(lex.reference.organisations[iri].label, iri)
 
 
-def _country(name: str | None, doc, lex: Lexicons) -> Named | None:  # type: ignore[no-untyped-def]
+def _country(name: str | None, doc: Document, lex: Lexicons) -> Named | None:
     """The sidecar's country, else the country the text names most often."""
     places = lex.reference.places
     if name:

@@ -101,8 +101,25 @@ _UNKNOWN_BEFORE = re.compile(
     r"\b(?:région|cercle|commune|district|province|préfecture)\s+(?:de\s+|du\s+|d['’])"
     r"((?:[A-Z][\w'’\-]+)(?:[ \-][A-Z][\w'’\-]+){0,3})"
 )
-_NOT_A_PLACE = {"the", "a", "our", "this", "each", "every", "central", "northern", "southern",
-                "eastern", "western", "north", "south", "east", "west", "regional", "same"}
+_NOT_A_PLACE = {
+    "the",
+    "a",
+    "our",
+    "this",
+    "each",
+    "every",
+    "central",
+    "northern",
+    "southern",
+    "eastern",
+    "western",
+    "north",
+    "south",
+    "east",
+    "west",
+    "regional",
+    "same",
+}
 
 
 def find_unknown_places(
@@ -150,8 +167,9 @@ class OrgMention:
 
 _CAP_WORD = re.compile(r"[A-ZÀ-Ý][\w'’\-]*|[A-Z]{2,}[\w\-]*")
 _ACRONYM_DEF = re.compile(r"\s*\(([A-Z][A-Za-z0-9&\-]{1,14})\)")
-_ARTICLE = re.compile(r"^(?:the|its|their|our|his|her|le|la|les|l'|son|sa|ses|leur|leurs|notre|nos)\s+",
-                      re.IGNORECASE)
+_ARTICLE = re.compile(
+    r"^(?:the|its|their|our|his|her|le|la|les|l'|son|sa|ses|leur|leurs|notre|nos)\s+", re.IGNORECASE
+)
 
 
 GOVERNMENT = "https://w3id.org/humanitarian-kg/ontology#GovernmentBody"
@@ -175,8 +193,9 @@ def _known(
     concept = lex.reference.organisations[iri]
     if concept.country and country and concept.country != country:
         slug = f"{country.lower()}-{slugify(surface)}"
-        return OrgMention(start, end, str(entity("org", slug)), surface, new=True,
-                          org_type=concept.org_type)
+        return OrgMention(
+            start, end, str(entity("org", slug)), surface, new=True, org_type=concept.org_type
+        )
     return OrgMention(start, end, iri, concept.label, org_type=concept.org_type)
 
 
@@ -211,7 +230,9 @@ def name_at(doc: Document, lex: Lexicons, start: int, country: str | None) -> Or
     if government and country:
         slug = f"{country.lower()}-{slug}"
     org_type = GOVERNMENT if government else None
-    return OrgMention(pos, end, str(entity("org", slug)), name, acronym, new=True, org_type=org_type)
+    return OrgMention(
+        pos, end, str(entity("org", slug)), name, acronym, new=True, org_type=org_type
+    )
 
 
 def _proper_name_end(text: str, pos: int, limit: int, lex: Lexicons) -> int | None:
@@ -227,12 +248,17 @@ def _proper_name_end(text: str, pos: int, limit: int, lex: Lexicons) -> int | No
             pending_joiner = False
         else:
             joiner = re.match(r"[a-zé']+", text[cursor:limit])
-            if end is not None and joiner and fold(joiner.group(0)) in lex.name_joiners and not pending_joiner:
+            if (
+                end is not None
+                and joiner
+                and fold(joiner.group(0)) in lex.name_joiners
+                and not pending_joiner
+            ):
                 cursor += joiner.end()
                 pending_joiner = True
             else:
                 break
-        space = re.match(r"[ \-]", text[cursor:cursor + 1])
+        space = re.match(r"[ \-]", text[cursor : cursor + 1])
         if not space:
             break
         cursor += 1

@@ -17,9 +17,36 @@ from kg.model import Figure, Named, PlaceRef, Unclassified
 
 MAX_COUNTED_WORDS = 10
 _CUT_WORDS = {
-    "by", "due", "during", "since", "as", "although", "while", "which", "who", "whom", "that",
-    "because", "thanks", "when", "where", "whereas", "but", "despite", "until", "between", "to",
-    "dont", "qui", "que", "grace", "depuis", "pendant", "lorsque", "car", "mais",
+    "by",
+    "due",
+    "during",
+    "since",
+    "as",
+    "although",
+    "while",
+    "which",
+    "who",
+    "whom",
+    "that",
+    "because",
+    "thanks",
+    "when",
+    "where",
+    "whereas",
+    "but",
+    "despite",
+    "until",
+    "between",
+    "to",
+    "dont",
+    "qui",
+    "que",
+    "grace",
+    "depuis",
+    "pendant",
+    "lorsque",
+    "car",
+    "mais",
 }
 _WORD_RE = re.compile(r"[\w'’\-]+|[^\w\s]")
 
@@ -90,9 +117,7 @@ def document_year(ctx: Context) -> int | None:
             continue
         if not _cue_in(ctx, "document-year", line.start, line.end):
             continue
-        years = [
-            n for n in ctx.numbers if line.start <= n.start < line.end and n.role == "year"
-        ]
+        years = [n for n in ctx.numbers if line.start <= n.start < line.end and n.role == "year"]
         if years:
             return int(years[-1].value)
     return None
@@ -135,7 +160,7 @@ def paragraph_year(ctx: Context, sentence: Sentence) -> int | None:
 
 
 def _in_cited_title(ctx: Context, year: NumberMention) -> bool:
-    """"Humanitarian Needs Overview 2023": a year that is part of a document's title."""
+    """ "Humanitarian Needs Overview 2023": a year that is part of a document's title."""
     before = ctx.doc.text[max(0, year.start - 30) : year.start]
     return bool(re.search(r"(?:Report|Overview|Plan|Survey|Rapport|Aperçu)\s+$", before))
 
@@ -166,8 +191,31 @@ def _counted(ctx: Context, number: NumberMention, sentence: Sentence) -> tuple[s
         if len(words) >= MAX_COUNTED_WORDS:
             break
     while words and text[words[-1][0] : words[-1][1]].lower() in {
-        "and", "or", "of", "the", "in", "with", "to", "for", "a", "et", "de", "des", "du", "la",
-        "le", "les", "ou", "en", "au", "aux", "more", "over", "nearly", "almost", "about",
+        "and",
+        "or",
+        "of",
+        "the",
+        "in",
+        "with",
+        "to",
+        "for",
+        "a",
+        "et",
+        "de",
+        "des",
+        "du",
+        "la",
+        "le",
+        "les",
+        "ou",
+        "en",
+        "au",
+        "aux",
+        "more",
+        "over",
+        "nearly",
+        "almost",
+        "about",
     }:
         words.pop()
     if words:
@@ -275,7 +323,7 @@ def _owned(ctx: Context, sentence: Sentence) -> bool:
 
 
 def _owned_paragraph(ctx: Context, sentence: Sentence) -> bool:
-    """The paragraph speaks of the publisher's work ("ALIMA continued… 133 workers were trained")."""
+    """The paragraph speaks of the publisher's work ("ALIMA continued… 133 were trained")."""
     if sentence.block not in ctx._block_owned:
         for other in ctx.doc.sentences:
             ctx._block_owned[other.block] = ctx._block_owned.get(other.block, False) or _owned(
@@ -343,14 +391,13 @@ _NON_FIGURE_REASONS = {
 }
 
 
-def extract_figures(
-    ctx: Context, doc_year: int | None
-) -> tuple[list[Figure], list[Unclassified]]:
+def extract_figures(ctx: Context, doc_year: int | None) -> tuple[list[Figure], list[Unclassified]]:
     """Figures and the numbers that became none, each with its reason."""
     doc = ctx.doc
     figures: list[Figure] = []
     unclassified: list[Unclassified] = []
     for number in ctx.numbers:
+
         def skip(reason: str, n: NumberMention = number) -> None:
             unclassified.append(Unclassified(n.text, n.start, n.end, reason, n.value))
 
@@ -464,16 +511,21 @@ def merge_repeats(figures: list[Figure]) -> tuple[list[Figure], list[Unclassifie
             kept[kept.index(twin)] = fig
         repeats.append(
             Unclassified(
-                worse.quote, worse.start, worse.end,
-                f"repeats the figure at {better.start}-{better.end}", worse.value,
+                worse.quote,
+                worse.start,
+                worse.end,
+                f"repeats the figure at {better.start}-{better.end}",
+                worse.value,
             )
         )
     return kept, repeats
 
 
-def _richness(fig: Figure) -> tuple[int, int, int]:
+def _richness(fig: Figure) -> tuple[int, int, int, int]:
+    """Which of two statements of one figure says more: a stated year, places, a qualifier."""
     return (
         int(fig.year_source == "sentence") + int(fig.year is not None),
         len(fig.places),
+        int(fig.qualifier != "exact"),
         len(fig.counted),
     )

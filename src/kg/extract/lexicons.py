@@ -69,9 +69,7 @@ def build_lexicons(reference: Reference) -> Lexicons:
             if not c.iri.endswith("/exact")
             for t in c.terms
         ),
-        roles=Matcher(
-            t for c in reference.roles.values() for t in c.terms if t.text != c.label
-        ),
+        roles=Matcher(t for c in reference.roles.values() for t in c.terms if t.text != c.label),
         organisations=Matcher(_terms(reference.organisations)),
         countries=Matcher(_terms(countries)),
         cues={kind: Matcher(_cue_terms(cues, kind)) for kind, cues in reference.cues.items()},

@@ -75,11 +75,11 @@ class Matcher:
         candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
         taken: list[tuple[int, int]] = []
         out: list[Match] = []
-        for s, e, iris in candidates:
+        for s, e, found in candidates:
             if any(s < te and ts < e for ts, te in taken):
                 continue
             taken.append((s, e))
-            for iri in sorted(iris):
+            for iri in sorted(found):
                 out.append(Match(s, e, iri, text[s:e]))
         out.sort(key=lambda m: (m.start, m.end, m.iri))
         return out

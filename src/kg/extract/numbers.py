@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Literal
 
 Role = Literal["figure", "year", "date", "ordinal", "code"]
@@ -74,9 +75,7 @@ def find_numbers(text: str, folded: str, lex: NumberLexicon) -> list[NumberMenti
     for m in _ANY_DIGITS.finditer(text):
         if any(s <= m.start() < e for s, e in covered):
             continue
-        found.append(
-            NumberMention(m.start(), m.end(), float(m.group(0)), m.group(0), role="code")
-        )
+        found.append(NumberMention(m.start(), m.end(), float(m.group(0)), m.group(0), role="code"))
     found.extend(_word_numbers(text, folded, lex, covered))
     found.sort(key=lambda n: (n.start, n.end))
     return found
@@ -97,7 +96,7 @@ def _digit_mention(text: str, folded: str, m: re.Match[str], lex: NumberLexicon)
     scale = _scale_after(after, lex)
     if scale is not None:
         factor, length = scale
-        value *= factor
+        value = float(Decimal(str(value)) * Decimal(str(factor)))  # 4.1 million is 4100000
         scale_end = end + length
     pct = _percent_after(folded[scale_end : scale_end + 12], lex)
     if pct:
@@ -177,9 +176,43 @@ def _month_near(folded: str, start: int, end: int, lex: NumberLexicon) -> bool:
 
 
 _STOP_AFTER_WORD_NUMBER = {
-    "of", "to", "in", "on", "the", "at", "who", "which", "that", "or", "and", "is", "was",
-    "de", "des", "du", "d", "l", "la", "le", "les", "qui", "que", "et", "ou", "a", "an",
-    "by", "for", "from", "with", "than", "day", "year", "years", "time", "way",
+    "of",
+    "to",
+    "in",
+    "on",
+    "the",
+    "at",
+    "who",
+    "which",
+    "that",
+    "or",
+    "and",
+    "is",
+    "was",
+    "de",
+    "des",
+    "du",
+    "d",
+    "l",
+    "la",
+    "le",
+    "les",
+    "qui",
+    "que",
+    "et",
+    "ou",
+    "a",
+    "an",
+    "by",
+    "for",
+    "from",
+    "with",
+    "than",
+    "day",
+    "year",
+    "years",
+    "time",
+    "way",
 }
 
 
@@ -226,7 +259,11 @@ def _number_run(
     if kind in {"fraction", "article"}:
         k = i + 1
         factor = words[first][0]
-        if kind == "fraction" and k < len(tokens) and words.get(tokens[k][2], (0, ""))[1] == "article":
+        if (
+            kind == "fraction"
+            and k < len(tokens)
+            and words.get(tokens[k][2], (0, ""))[1] == "article"
+        ):
             k += 1
         if k < len(tokens) and words.get(tokens[k][2], (0, ""))[1] == "scale":
             if _hyphen_joined(folded, tokens, i, k + 1):
@@ -270,6 +307,6 @@ def _number_run(
 
 
 def _hyphen_joined(folded: str, tokens: list[tuple[int, int, str]], i: int, j: int) -> bool:
-    """"six-year" or "one-third": a number word inside a compound word is no count."""
+    """ "six-year" or "one-third": a number word inside a compound word is no count."""
     end = tokens[j - 1][1]
     return end < len(folded) and folded[end] == "-"

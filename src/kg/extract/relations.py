@@ -12,9 +12,7 @@ DONOR = "https://w3id.org/humanitarian-kg/ontology#Donor"
 ROLE = "https://w3id.org/humanitarian-kg/id/role/"
 
 
-def find_partners(
-    ctx: Context, orgs: list[OrgMention], country: str | None
-) -> list[Partner]:
+def find_partners(ctx: Context, orgs: list[OrgMention], country: str | None) -> list[Partner]:
     """Partners after a role cue ("with its local partner X", "funded by Y"), government bodies
     named in the publisher's own sentences, and organisations named beside the publisher."""
     doc, lex = ctx.doc, ctx.lex
@@ -57,14 +55,23 @@ def find_partners(
                 continue
             joined = any(_joined(doc.text, p, m) for p in publisher_here)
             if joined:
-                add(m, ROLE + "partner", min(m.start, publisher_here[0].start), max(m.end, publisher_here[0].end))
+                add(
+                    m,
+                    ROLE + "partner",
+                    min(m.start, publisher_here[0].start),
+                    max(m.end, publisher_here[0].end),
+                )
             elif owned and m.org_type == GOVERNMENT:
                 add(m, ROLE + "government-counterpart", m.start, m.end)
         if owned:
             for gov in _government_names(ctx, sentence.start, sentence.end, country):
                 add(gov, ROLE + "government-counterpart", gov.start, gov.end)
     specific = {iri for iri, role in found if not role.endswith("/partner")}
-    partners = [p for (iri, role), p in found.items() if iri not in specific or not role.endswith("/partner")]
+    partners = [
+        p
+        for (iri, role), p in found.items()
+        if iri not in specific or not role.endswith("/partner")
+    ]
     return sorted(partners, key=lambda p: (p.start, p.iri, p.role))
 
 
@@ -75,7 +82,7 @@ def _skip_space(text: str, pos: int) -> int:
 
 
 def _joined(text: str, a: OrgMention, b: OrgMention) -> bool:
-    """"ALIMA and AMCP-SP", "ALIMA/AMCP-SP": two names side by side as one actor."""
+    """ "ALIMA and AMCP-SP", "ALIMA/AMCP-SP": two names side by side as one actor."""
     first, second = (a, b) if a.start < b.start else (b, a)
     gap = text[first.end : second.start]
     return gap.strip() in {"and", "/", "&", "et", "with", "avec"} and len(gap) <= 7

@@ -158,7 +158,9 @@ def _is_heading(line: Line, previous: Line | None, following: Line | None) -> bo
     return len(words) <= 10
 
 
-def segment(text: str, boilerplate: dict[str, list[str]], months: set[str]) -> Document:
+def segment(
+    text: str, boilerplate: dict[str, list[str]], months: frozenset[str] | set[str]
+) -> Document:
     """Lines, headings, page furniture, sections and sentences of a report."""
     folded = fold(text)
     lines = _split_lines(text)
@@ -176,11 +178,13 @@ def segment(text: str, boilerplate: dict[str, list[str]], months: set[str]) -> D
     return doc
 
 
-_TEASER_DATE_RE = re.compile(r"\b\d{1,2}\s+[a-z]{3,9}\.?\s+\d{4}\s*$|\b[a-z]{3,9}\.?\s+\d{1,2},\s+\d{4}\s*$")
+_TEASER_DATE_RE = re.compile(
+    r"\b\d{1,2}\s+[a-z]{3,9}\.?\s+\d{4}\s*$|\b[a-z]{3,9}\.?\s+\d{1,2},\s+\d{4}\s*$"
+)
 
 
 def _mark_boilerplate(
-    lines: list[Line], folded: str, cues: dict[str, list[str]], months: set[str]
+    lines: list[Line], folded: str, cues: dict[str, list[str]], months: frozenset[str] | set[str]
 ) -> None:
     zone_start: int | None = None
     for i, line in enumerate(lines):
@@ -213,11 +217,14 @@ def _is_url_line(text: str) -> bool:
     return bool(re.fullmatch(r"(?:https?://|www\.)\S+|\S+@\S+\.\S+", text))
 
 
-def _is_dateline(text: str, months: set[str]) -> bool:
+def _is_dateline(text: str, months: frozenset[str] | set[str]) -> bool:
     """A line that is only a date ("August 2025", "19 November 2020")."""
     words = re.findall(r"[a-z]+|\d+", text)
-    return bool(words) and len(words) <= 4 and any(w in months for w in words) and all(
-        w in months or w.isdigit() for w in words
+    return (
+        bool(words)
+        and len(words) <= 4
+        and any(w in months for w in words)
+        and all(w in months or w.isdigit() for w in words)
     )
 
 
