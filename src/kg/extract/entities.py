@@ -168,7 +168,8 @@ class OrgMention:
 _CAP_WORD = re.compile(r"[A-ZÀ-Ý][\w'’\-]*|[A-Z]{2,}[\w\-]*")
 _ACRONYM_DEF = re.compile(r"\s*\(([A-Z][A-Za-z0-9&\-]{1,14})\)")
 _ARTICLE = re.compile(
-    r"^(?:the|its|their|our|his|her|le|la|les|l'|son|sa|ses|leur|leurs|notre|nos)\s+", re.IGNORECASE
+    r"^(?:(?:the|its|their|our|his|her|le|la|les|son|sa|ses|leur|leurs|notre|nos)\s+|l['’]\s*)",
+    re.IGNORECASE,
 )
 
 
@@ -236,26 +237,28 @@ def name_at(doc: Document, lex: Lexicons, start: int, country: str | None) -> Or
 
 
 def _proper_name_end(text: str, pos: int, limit: int, lex: Lexicons) -> int | None:
-    """End of a run of capitalised words (with 'of', 'de', 'and' inside) starting at pos."""
+    """End of a run of capitalised words (with up to two joiners such as "pour le" inside)."""
     end = None
     cursor = pos
-    pending_joiner = False
+    joiners = 0
     while cursor < limit:
         word = _CAP_WORD.match(text, cursor)
         if word:
             end = word.end()
             cursor = end
-            pending_joiner = False
+            joiners = 0
         else:
-            joiner = re.match(r"[a-zé']+", text[cursor:limit])
+            joiner = re.match(r"[a-zé]+['’]?", text[cursor:limit])
             if (
                 end is not None
                 and joiner
-                and fold(joiner.group(0)) in lex.name_joiners
-                and not pending_joiner
+                and fold(joiner.group(0)).rstrip("'") in lex.name_joiners
+                and joiners < 2
             ):
                 cursor += joiner.end()
-                pending_joiner = True
+                joiners += 1
+                if joiner.group(0)[-1] in "'’":
+                    continue  # "d'Aide": the next word follows at once
             else:
                 break
         space = re.match(r"[ \-]", text[cursor : cursor + 1])

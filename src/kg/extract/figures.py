@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 
 from kg.extract.entities import OrgMention, PlaceMention
 from kg.extract.lexicons import Lexicons
+from kg.extract.matcher import Match
 from kg.extract.numbers import NumberMention
 from kg.extract.text import FOOTNOTE_MARKS, Document, Sentence, fold
 from kg.model import Figure, Named, PlaceRef, Unclassified
@@ -68,10 +69,27 @@ class Context:
     _sentence_index: dict[int, int] = field(default_factory=dict)
     _owned_cache: dict[int, bool] = field(default_factory=dict)
     _block_owned: dict[int, bool] = field(default_factory=dict)
+    _cue_hits: dict[str, list[Match]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._years = [n for n in self.numbers if n.role in ("year", "date") and n.value >= 1900]
         self._sentence_index = {s.start: i for i, s in enumerate(self.doc.sentences)}
+
+    def cues_between(self, kind: str, start: int, end: int) -> list[Match]:
+        """Cue matches of one kind lying within [start, end) (found once per document)."""
+        hits = self._cue_hits.get(kind)
+        if hits is None:
+            matcher = self.lex.cues.get(kind)
+            hits = matcher.find(self.doc.text, self.doc.folded) if matcher else []
+            self._cue_hits[kind] = hits
+        out = []
+        for index in range(bisect_left(hits, start, key=lambda m: m.start), len(hits)):
+            match = hits[index]
+            if match.start >= end:
+                break
+            if match.end <= end:
+                out.append(match)
+        return out
 
     def years_between(self, start: int, end: int) -> list[NumberMention]:
         lo = bisect_left(self._years, start, key=lambda n: n.start)
@@ -80,8 +98,7 @@ class Context:
 
 
 def _cue_in(ctx: Context, kind: str, start: int, end: int) -> bool:
-    matcher = ctx.lex.cues.get(kind)
-    return bool(matcher and matcher.find(ctx.doc.text, ctx.doc.folded, start, end))
+    return bool(ctx.cues_between(kind, start, end))
 
 
 def annotate_sections(ctx: Context) -> None:
@@ -93,8 +110,8 @@ def annotate_sections(ctx: Context) -> None:
         ctx.section_years[index] = int(years[-1].value) if years else None
         kind = None
         if section.heading:
-            context_hit = ctx.lex.cues["context-heading"].find(doc.text, doc.folded, s, e)
-            outcome_hit = ctx.lex.cues["outcome-heading"].find(doc.text, doc.folded, s, e)
+            context_hit = ctx.cues_between("context-heading", s, e)
+            outcome_hit = ctx.cues_between("outcome-heading", s, e)
             owned = _cue_in(ctx, "ownership", s, e) or any(
                 s <= m.start < e for m in ctx.publisher_mentions
             )
@@ -190,6 +207,8 @@ def _counted(ctx: Context, number: NumberMention, sentence: Sentence) -> tuple[s
         words.append((m.start(), m.end()))
         if len(words) >= MAX_COUNTED_WORDS:
             break
+    while words and text[words[0][0] : words[0][1]].lower() in {"of", "de", "d'", "d’", "des"}:
+        words.pop(0)
     while words and text[words[-1][0] : words[-1][1]].lower() in {
         "and",
         "or",
@@ -239,14 +258,24 @@ def _looks_like_when_or_where(text: str, pos: int) -> bool:
 
 
 def _clause_follows(ctx: Context, pos: int, limit: int) -> bool:
-    rest = ctx.doc.text[pos:limit]
-    m = re.match(r"\s+(\w+)", rest)
+    """After "and"/"et": does a new clause start (a verb, a pronoun, another figure)?"""
+    text = ctx.doc.text
+    rest = text[pos:limit]
+    m = re.match(r"\s+([\w'’]+)", rest)
     if not m:
         return False
     word = m.group(1).lower()
-    if word.endswith("ed") or word in {"we", "our", "they", "it", "nous"}:
+    if word.endswith("ed") or word in {"we", "our", "they", "it", "nous", "ils", "elles"}:
         return True
-    return bool(re.match(r"\s+(?:\w+\s+){0,2}(?:more|over|nearly|almost|about|some|\d)", rest))
+    word_start = pos + m.start(1)
+    hit = ctx.cues_between("outcome-verb", word_start, limit)
+    if hit and hit[0].start == word_start:
+        return True
+    ahead = ctx.doc.folded[word_start : min(limit, word_start + 40)]
+    if re.match(r"(?:\S+\s+){0,2}\d", ahead):
+        return True
+    quals = ctx.lex.qualifiers.find(text, ctx.doc.folded, word_start, min(limit, word_start + 40))
+    return bool(quals and quals[0].start - word_start <= 20)
 
 
 def _qualifier(ctx: Context, number: NumberMention) -> str:
@@ -348,9 +377,8 @@ def _indicator(ctx: Context, verb_and_counted: str, kind: str) -> str | None:
 
 
 def _verb_before(ctx: Context, number: NumberMention, sentence: Sentence) -> str:
-    doc = ctx.doc
     start = max(sentence.start, number.start - 40)
-    hits = ctx.lex.cues["outcome-verb"].find(doc.text, doc.folded, start, number.start)
+    hits = ctx.cues_between("outcome-verb", start, number.start)
     return hits[-1].text if hits else ""
 
 

@@ -22,9 +22,34 @@ class Match:
     text: str
 
 
-def _pattern(label: str) -> str:
-    parts = [re.escape(p) for p in re.split(r"[\s\-]+", label.strip()) if p]
-    return r"[\s\-]+".join(parts)
+_SEP = "\x00"  # a space or hyphen in a label: matches any run of spaces, hyphens, line breaks
+_END = ""
+
+
+def _trie_pattern(forms: dict[str, set[str]]) -> str:
+    """One regular expression for all forms, shaped as a character trie: the engine tries one
+    branch per next character instead of every label at every position (several times faster
+    on lexicons of thousands of labels), and still prefers the longest form at a position."""
+    trie: dict[str, dict] = {}  # type: ignore[type-arg]
+    for form in forms:
+        node = trie
+        for char in re.sub(r"[\s\-]+", _SEP, form.strip()):
+            node = node.setdefault(char, {})
+        node[_END] = {}
+    return _node_pattern(trie)
+
+
+def _node_pattern(node: dict) -> str:  # type: ignore[type-arg]
+    branches = []
+    for char in sorted((c for c in node if c != _END), key=lambda c: (c == _SEP, c)):
+        head = r"[\s\-]+" if char == _SEP else re.escape(char)
+        branches.append(head + _node_pattern(node[char]))
+    if not branches:
+        return ""
+    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+    if _END in node:
+        return "(?:" + body + ")?"
+    return body
 
 
 class Matcher:
@@ -50,9 +75,7 @@ class Matcher:
     def _compile(forms: dict[str, set[str]]) -> re.Pattern[str] | None:
         if not forms:
             return None
-        ordered = sorted(forms, key=lambda f: (-len(f), f))
-        body = "|".join(_pattern(f) for f in ordered)
-        return re.compile(rf"(?<![\w])(?:{body})(?![\w])")
+        return re.compile(rf"(?<![\w])(?:{_trie_pattern(forms)})(?![\w])")
 
     def iris(self, surface: str, case_sensitive: bool = False) -> set[str]:
         """What a whole surface form means (empty when the lexicon does not know it)."""

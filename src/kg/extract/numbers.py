@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache
 from typing import Literal
 
 Role = Literal["figure", "year", "date", "ordinal", "code"]
@@ -134,25 +135,32 @@ def _scale_after(after: str, lex: NumberLexicon) -> tuple[float, int] | None:
 
 
 def _percent_after(after: str, lex: NumberLexicon) -> int:
-    for form in sorted(lex.percent, key=len, reverse=True):
-        m = re.match(r"\s?" + re.escape(form) + (r"(?![a-z])" if form[-1].isalpha() else ""), after)
-        if m:
-            return m.end()
-    return 0
+    m = _percent_pattern(lex.percent).match(after)
+    return m.end() if m else 0
+
+
+@cache
+def _percent_pattern(percent: tuple[str, ...]) -> re.Pattern[str]:
+    forms = sorted(percent, key=len, reverse=True)
+    alts = "|".join(re.escape(f) + (r"(?![a-z])" if f[-1].isalpha() else "") for f in forms)
+    return re.compile(rf"\s?(?:{alts})")
 
 
 def _currency_near(folded: str, start: int, end: int, lex: NumberLexicon) -> bool:
-    before = folded[max(0, start - 8) : start].rstrip()
-    after = folded[end : end + 14].lstrip()
-    for cur in lex.currency:
-        if cur[-1].isalpha():
-            if re.search(r"(?<![a-z])" + re.escape(cur) + r"$", before) or re.match(
-                re.escape(cur) + r"(?![a-z])", after
-            ):
-                return True
-        elif before.endswith(cur) or after.startswith(cur):
-            return True
-    return False
+    before_re, after_re = _currency_patterns(lex.currency)
+    return bool(
+        before_re.search(folded, max(0, start - 8), start)
+        or after_re.match(folded, end, min(len(folded), end + 14))
+    )
+
+
+@cache
+def _currency_patterns(currency: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str]]:
+    """A currency word or sign just before the number, or just after it."""
+    forms = sorted(currency, key=len, reverse=True)
+    alts = "|".join(re.escape(c) + (r"(?![a-z])" if c[-1].isalpha() else "") for c in forms)
+    lead = "|".join((r"(?<![a-z])" if c[0].isalpha() else "") + re.escape(c) for c in forms)
+    return re.compile(rf"(?:{lead})\s*$"), re.compile(rf"\s*(?:{alts})")
 
 
 def _next_word(folded: str, end: int) -> str:

@@ -42,9 +42,18 @@ def _fold_char(char: str) -> str:
     return lower if len(lower) == 1 else base
 
 
+_FOLD_TABLE: dict[int, str] = {}
+
+
 def fold(text: str) -> str:
     """Lower-case, accent-free copy of the same length."""
-    return "".join(_fold_char(c) for c in text)
+    for char in set(text) - _FOLDED_CHARS:
+        _FOLD_TABLE[ord(char)] = _fold_char(char)
+        _FOLDED_CHARS.add(char)
+    return text.translate(_FOLD_TABLE)
+
+
+_FOLDED_CHARS: set[str] = set()
 
 
 BULLET_RE = re.compile(r"^\s*(?:[-•*▶►▪◦‣–—]\s*)+")
@@ -132,7 +141,7 @@ def _split_lines(text: str) -> list[Line]:
 
 
 def _starts_with(folded_line: str, cues: list[str]) -> bool:
-    return any(folded_line.startswith(cue) for cue in cues)
+    return folded_line.startswith(tuple(cues))
 
 
 _NUMBER_ONLY_RE = re.compile(r"^[\s\d.,\u00a0\u202f%+]*\d[\s\d.,\u00a0\u202f%+]*$")
@@ -186,6 +195,7 @@ _TEASER_DATE_RE = re.compile(
 def _mark_boilerplate(
     lines: list[Line], folded: str, cues: dict[str, list[str]], months: frozenset[str] | set[str]
 ) -> None:
+    cues = {kind: [fold(c) for c in forms] for kind, forms in cues.items()}
     zone_start: int | None = None
     for i, line in enumerate(lines):
         text = folded[line.start : line.end].strip()
