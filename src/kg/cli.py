@@ -19,6 +19,7 @@ from kg.build import build as run_build
 from kg.emit import emit_report
 from kg.extract import extract_report
 from kg.extract.lexicons import default_lexicons
+from kg.highlight import render as render_html
 from kg.model import Extraction
 from kg.query import QueryError, QueryResult, list_queries, load_query, run_query
 from kg.reports import ReportError, find_reports, read_report
@@ -181,23 +182,43 @@ def extract(
     country: Annotated[
         str | None, typer.Option(help="Country name or ISO code (overrides the sidecar).")
     ] = None,
-    fmt: Annotated[str, typer.Option("--format", help="json | turtle | table")] = "table",
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format",
+            help="table (for people) | json (the public contract) | turtle (the report's graph)"
+            " | html (the text with every extracted span highlighted, for curators)",
+        ),
+    ] = "table",
+    output: Annotated[
+        Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
+    ] = None,
 ) -> None:
     """Show what the loaders find in one report, without touching the store."""
-    if fmt not in {"json", "turtle", "table"}:
-        raise fail(f"unknown format {fmt!r}: use json, turtle or table", 2)
+    if fmt not in {"json", "turtle", "table", "html"}:
+        raise fail(f"unknown format {fmt!r}: use table, json, turtle or html", 2)
     try:
         rep = read_report(report, publisher=publisher, country=country)
     except ReportError as exc:
         raise fail(str(exc)) from None
     extraction = extract_report(rep)
+    if fmt == "table" and output is None:
+        print_extraction(extraction)
+        return
     if fmt == "json":
-        sys.stdout.write(json.dumps(extraction.to_json(), ensure_ascii=False, indent=2) + "\n")
+        text = json.dumps(extraction.to_json(), ensure_ascii=False, indent=2) + "\n"
     elif fmt == "turtle":
         graph = emit_report(extraction, set(default_lexicons().reference.organisations))
-        sys.stdout.write(graph.serialize(format="turtle"))
+        text = graph.serialize(format="turtle")
+    elif fmt == "html":
+        text = render_html(rep.text, extraction)
     else:
-        print_extraction(extraction)
+        raise fail("--output needs --format json, turtle or html", 2)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+        err.print(f"wrote {output}")
 
 
 def print_extraction(extraction: Extraction) -> None:

@@ -97,6 +97,17 @@ class Unclassified:
         return data
 
 
+@dataclass(frozen=True)
+class Mention:
+    """Where a place, sector or organisation is named (for curators' highlighted view)."""
+
+    kind: Literal["place", "sector", "organisation"]
+    label: str
+    iri: str
+    start: int
+    end: int
+
+
 @dataclass
 class ReportMeta:
     """What is known about a report before reading it: file, hash and sidecar metadata."""
@@ -127,6 +138,7 @@ class Extraction:
     unclassified: list[Unclassified] = field(default_factory=list)
     new_organisations: list[Partner] = field(default_factory=list)
     document_year: int | None = None
+    mentions: list[Mention] = field(default_factory=list)
 
     def figures(self) -> list[Figure]:
         return self.outcomes + self.context_figures

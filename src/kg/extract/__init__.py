@@ -26,7 +26,7 @@ from kg.extract.lexicons import Lexicons, default_lexicons
 from kg.extract.numbers import find_numbers
 from kg.extract.relations import find_partners, find_presences, national_presences
 from kg.extract.text import Document, segment
-from kg.model import Extraction, Named, PlaceRef, Unclassified
+from kg.model import Extraction, Mention, Named, PlaceRef, Unclassified
 from kg.namespaces import entity, slugify
 from kg.reports import Report
 
@@ -106,6 +106,12 @@ def extract_report(report: Report, lex: Lexicons | None = None) -> Extraction:
     for presence in presences:
         sectors.setdefault(presence.sector.iri, presence.sector)
     unclassified.sort(key=lambda u: (u.start, u.end))
+    mentions = [Mention("place", p.label, p.iri, p.start, p.end) for p in work_places]
+    mentions += [Mention("organisation", m.label, m.iri, m.start, m.end) for m in orgs]
+    for m in lex.sectors.find(text, doc.folded):
+        if not doc.is_boilerplate(m.start):
+            concept = lex.reference.sectors[m.iri]
+            mentions.append(Mention("sector", concept.label, m.iri, m.start, m.end))
     return Extraction(
         meta=report.meta,
         publisher=publisher,
@@ -119,6 +125,7 @@ def extract_report(report: Report, lex: Lexicons | None = None) -> Extraction:
         unclassified=unclassified,
         new_organisations=[p for p in partners if p.new],
         document_year=doc_year,
+        mentions=sorted(set(mentions), key=lambda m: (m.start, m.end, m.kind, m.iri)),
     )
 
 
