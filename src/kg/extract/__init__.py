@@ -74,7 +74,7 @@ def extract_report(report: Report, lex: Lexicons | None = None) -> Extraction:
         if inferred is not None:
             doc_year = inferred
             for fig in figures:
-                if fig.year is None:
+                if fig.year is None and fig.kind == "outcome":
                     fig.year, fig.year_source = inferred, "document"
     figures, repeats = merge_repeats(figures)
     unclassified.extend(repeats)
@@ -97,7 +97,7 @@ def extract_report(report: Report, lex: Lexicons | None = None) -> Extraction:
     for p in work_places:
         place_refs.setdefault(p.iri, PlaceRef(p.label, p.iri, p.level, p.parent))
     for fig in figures:
-        for ref in fig.places:
+        for ref in fig.places if fig.kind == "outcome" else []:
             place_refs.setdefault(ref.iri, ref)
     sectors: dict[str, Named] = {}
     for fig in figures:

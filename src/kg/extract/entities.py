@@ -36,7 +36,7 @@ class UnknownPlace:
 
 _LIST_GAP = re.compile(r"^(?:\s*,\s*(?:and\s+|et\s+)?|\s+and\s+|\s+et\s+|\s*/\s*)$")
 _TYPE_AFTER = re.compile(r"^\s+([a-zé]+)")
-_TYPE_BEFORE = re.compile(r"([a-zé]+)\s+(?:of\s+|de\s+|du\s+|d')?(?:the\s+)?$")
+_TYPE_BEFORE = re.compile(r"([a-zé]+)\s+(?:of\s+|de\s+|du\s+|d')?(?:the\s+|l')?$")
 
 
 def find_places(doc: Document, lex: Lexicons, country: str | None) -> list[PlaceMention]:
@@ -93,13 +93,28 @@ def _choose(lex: Lexicons, iris: list[str], hint: int | None) -> str:
     return min(iris, key=key)
 
 
+_NAME = r"((?:[A-ZÀ-Ý][\w'’\-]+)(?:[ \-](?:[A-ZÀ-Ý][\w'’\-]+|N['’][A-Z][\w\-]+)){0,3})"
 _UNKNOWN_AFTER = re.compile(
-    r"\b((?:[A-Z][\w'’\-]+)(?:[ \-][A-Z][\w'’\-]+){0,3})\s+"
-    r"(?:region|district|cercle|commune|province|state|county|prefecture)s?\b"
+    _NAME + r"\s+(?:health\s+|sanitary\s+)?"
+    r"(?:region|district|cercle|commune|province|state|county|prefecture|"
+    r"local\s+government\s+area|LGA)s?\b"
 )
 _UNKNOWN_BEFORE = re.compile(
-    r"\b(?:région|cercle|commune|district|province|préfecture)\s+(?:de\s+|du\s+|d['’])"
-    r"((?:[A-Z][\w'’\-]+)(?:[ \-][A-Z][\w'’\-]+){0,3})"
+    r"\b(?:régions?|cercles?|communes?|districts?(?:\s+sanitaires?)?|provinces?|préfectures?|"
+    r"villes?|villages?|camps?|"
+    r"(?:commune|district|region|province|town|village|city|camp)\s+of)\s+"
+    r"(?:de\s+(?:la\s+|l['’])?|du\s+|d['’]|des\s+)?" + _NAME
+)
+_LIST_MORE = re.compile(
+    r"(?:\s*,\s*|\s+(?:et|and)\s+)(?:de\s+(?:la\s+|l['’])?|du\s+|d['’])?" + _NAME
+)
+# "In Djibo, our teams…": a capitalised name opening a sentence about the work
+_SENTENCE_PLACE = re.compile(
+    r"(?:^|(?<=[.!?]\s)|(?<=\n))(?:In|At|Dans|À)\s+"
+    + _NAME
+    + r"(?:\s+(?:and|et)\s+"
+    + _NAME
+    + r")?,"
 )
 _NOT_A_PLACE = {
     "the",
@@ -128,21 +143,33 @@ def find_unknown_places(
     """Capitalised names beside "region", "district", "cercle"… that the gazetteer lacks."""
     out = []
     covered = [(p.start, p.end) for p in known]
-    for regex in (_UNKNOWN_AFTER, _UNKNOWN_BEFORE):
+    candidates: list[tuple[int, int, str]] = []
+    for regex in (_UNKNOWN_AFTER, _UNKNOWN_BEFORE, _SENTENCE_PLACE):
         for m in regex.finditer(doc.text):
-            s, e = m.span(1)
-            name = m.group(1)
-            if doc.is_boilerplate(s) or name.lower() in _NOT_A_PLACE:
-                continue
-            if any(cs < e and s < ce for cs, ce in covered):
-                continue
-            if lex.organisations.find(doc.text, doc.folded, s, e) or lex.countries.find(
-                doc.text, doc.folded, s, e
-            ):
-                continue
-            if _sentence_initial_word(doc.text, s) and " " not in name:
-                continue
-            out.append(UnknownPlace(s, e, name))
+            for group in range(1, (m.lastindex or 1) + 1):
+                if m.group(group):
+                    candidates.append((m.start(group), m.end(group), m.group(group)))
+            if regex is _UNKNOWN_BEFORE:  # "districts sanitaires de Kaya et de Bogandé"
+                pos = m.end()
+                while (more := _LIST_MORE.match(doc.text, pos)) is not None:
+                    candidates.append((more.start(1), more.end(1), more.group(1)))
+                    pos = more.end()
+    for s, e, name in candidates:
+        if fold(name) in lex.numbers.months or fold(name) in lex.time_units:
+            continue
+        if doc.is_boilerplate(s) or name.lower() in _NOT_A_PLACE or name.isupper():
+            continue
+        if doc.text[max(0, s - 1) : s] == "(":
+            continue
+        if any(cs < e and s < ce for cs, ce in covered):
+            continue
+        if lex.organisations.find(doc.text, doc.folded, s, e) or lex.countries.find(
+            doc.text, doc.folded, s, e
+        ):
+            continue
+        if _sentence_initial_word(doc.text, s) and " " not in name:
+            continue
+        out.append(UnknownPlace(s, e, name))
     return sorted(set(out), key=lambda u: (u.start, u.end))
 
 
@@ -204,13 +231,22 @@ def name_at(doc: Document, lex: Lexicons, start: int, country: str | None) -> Or
     """The organisation named at `start` (after a cue): a reference one or a new one."""
     text = doc.text
     limit = min(len(text), start + 160)
+    start = _skip_punctuation(text, start)  # "avec son partenaire local, l'Association…"
     skipped = _ARTICLE.match(text[start:limit])
     pos = start + (skipped.end() if skipped else 0)
     known = [m for m in lex.organisations.find(text, doc.folded, pos, limit) if m.start == pos]
     if known:
         best = max(known, key=lambda m: m.end - m.start)
-        return _known(lex, best.start, best.end, best.iri, best.text, country)
-    name_end = _proper_name_end(text, pos, limit, lex)
+        mention = _known(lex, best.start, best.end, best.iri, best.text, country)
+        longer = _proper_name_end(text, pos, limit, lex) if mention.new else None
+        if longer is not None and longer > mention.end:  # "Ministère de la Santé Publique"
+            surface = text[pos:longer]
+            slug = f"{country.lower()}-{slugify(surface)}" if country else slugify(surface)
+            return OrgMention(
+                pos, longer, str(entity("org", slug)), surface, new=True, org_type=mention.org_type
+            )
+        return mention
+    name_end = _defined_name_end(text, pos, limit) or _proper_name_end(text, pos, limit, lex)
     if name_end is None:
         return None
     name = text[pos:name_end]
@@ -223,8 +259,12 @@ def name_at(doc: Document, lex: Lexicons, start: int, country: str | None) -> Or
         for iri in sorted(lex.organisations.iris(acronym, case_sensitive=True)):
             concept = lex.reference.organisations[iri]
             return OrgMention(pos, end, iri, concept.label, acronym, org_type=concept.org_type)
-    words = [fold(w) for w in re.findall(r"[\w']+", name)]
-    government = bool(words) and words[0] in {"ministry", "ministere", "government", "gouvernement"}
+    words = [fold(w) for w in re.findall(r"[\w]+", name)]
+    government = bool(words) and (
+        words[0] in lex.government_words
+        or (len(words) > 1 and words[0] in {"the", "la", "le"} and words[1] in lex.government_words)
+        or any(w in {"ministry", "ministere", "directorate", "commission"} for w in words)
+    )
     if not acronym and not government and not any(w in lex.org_words for w in words):
         return None
     slug = slugify(acronym) if acronym else slugify(name)
@@ -234,6 +274,36 @@ def name_at(doc: Document, lex: Lexicons, start: int, country: str | None) -> Or
     return OrgMention(
         pos, end, str(entity("org", slug)), name, acronym, new=True, org_type=org_type
     )
+
+
+def _skip_punctuation(text: str, pos: int) -> int:
+    while pos < len(text) and text[pos] in " ,:\t\n":
+        pos += 1
+    return pos
+
+
+def _defined_name_end(text: str, pos: int, limit: int) -> int | None:
+    """ "Association pour la Promotion de l'Eau et de l'Hygiène au Sahel (APEHS)": a name whose
+    acronym follows in parentheses runs up to the parenthesis when the acronym's letters are the
+    initials of its capitalised words, in order."""
+    m = re.compile(r"\s*\(([A-Z][A-Za-z0-9&\-]{1,14})\)").search(text, pos, limit)
+    if m is None or not text[pos : pos + 1].isupper():
+        return None
+    name = text[pos : m.start()]
+    if re.search(r"[.;:!?\n]", name):
+        return None
+    words = list(re.finditer(r"[A-ZÀ-Ý][\w’']*", name))
+    letters = [c for c in m.group(1) if c.isalpha() and c.isupper()]
+    if not letters or not words or words[0].start() != 0:
+        return None
+    if words[0].group(0)[0] != letters[0]:  # "UK's Foreign, … Office (FCDO)": skip a qualifier
+        if len(words) < 2 or words[1].group(0)[0] != letters[0]:
+            return None
+    initials = [w.group(0)[0] for w in words]
+    it = iter(initials)
+    if all(any(c == i for i in it) for c in letters[1:]):
+        return m.start()
+    return None
 
 
 def _proper_name_end(text: str, pos: int, limit: int, lex: Lexicons) -> int | None:
@@ -249,6 +319,8 @@ def _proper_name_end(text: str, pos: int, limit: int, lex: Lexicons) -> int | No
             joiners = 0
         else:
             joiner = re.match(r"[a-zé]+['’]?", text[cursor:limit])
+            if joiner and re.match(r"(?:and|et)\s+(?:the|le|la|les|l['’])\b", text[cursor:limit]):
+                break
             if (
                 end is not None
                 and joiner

@@ -13,7 +13,7 @@ from kg.extract.entities import OrgMention, PlaceMention
 from kg.extract.lexicons import Lexicons
 from kg.extract.matcher import Match
 from kg.extract.numbers import NumberMention
-from kg.extract.text import FOOTNOTE_MARKS, Document, Sentence, fold
+from kg.extract.text import FOOTNOTE_MARKS, Document, Sentence, fold, is_number_only
 from kg.model import Figure, Named, PlaceRef, Unclassified
 
 MAX_COUNTED_WORDS = 10
@@ -115,12 +115,19 @@ def annotate_sections(ctx: Context) -> None:
             owned = _cue_in(ctx, "ownership", s, e) or any(
                 s <= m.start < e for m in ctx.publisher_mentions
             )
-            if outcome_hit and (owned or not context_hit):
+            if ctx.cues_between("target-heading", s, e):
+                kind = "target"
+            elif outcome_hit and (owned or not context_hit):
                 kind = "outcome"
             elif context_hit:
                 kind = "context"
             elif owned:
                 kind = "outcome"
+            elif index > 0 and ctx.section_kinds.get(index - 1) in ("outcome", "target"):
+                # a sub-heading ("Nutrition") under "Our activities in 2023" keeps its kind
+                kind = ctx.section_kinds[index - 1]
+                if ctx.section_years[index] is None:
+                    ctx.section_years[index] = ctx.section_years.get(index - 1)
         ctx.section_kinds[index] = kind
         sectors = ctx.lex.sectors.find(doc.text, doc.folded, s, e) if section.heading else []
         ctx.section_sectors[index] = sectors[0].iri if sectors else None
@@ -158,8 +165,18 @@ def _sentence_year(ctx: Context, sentence: Sentence, number: NumberMention) -> i
             candidates.append(n)
     if not candidates:
         return None
-    nearest = min(candidates, key=lambda n: abs(n.start - number.start))
-    return int(nearest.value)
+    before = [n for n in candidates if n.end <= number.start]
+    after = [
+        n
+        for n in candidates
+        if n.start >= number.end
+        and not any(f.role == "figure" and number.end <= f.start < n.start for f in ctx.numbers)
+    ]
+    if after:
+        return int(after[0].value)
+    if before:
+        return int(before[-1].value)
+    return None
 
 
 def paragraph_year(ctx: Context, sentence: Sentence) -> int | None:
@@ -193,8 +210,10 @@ def _counted(ctx: Context, number: NumberMention, sentence: Sentence) -> tuple[s
     words: list[tuple[int, int]] = []
     for m in _WORD_RE.finditer(text, start, limit):
         token = m.group(0)
+        if all(c in FOOTNOTE_MARKS for c in token):
+            continue
         if not token[0].isalnum():
-            if token in {"-", "'", "’"} or token in FOOTNOTE_MARKS:
+            if token in {"-", "'", "’", "%"}:
                 continue
             break
         low = token.lower()
@@ -209,6 +228,8 @@ def _counted(ctx: Context, number: NumberMention, sentence: Sentence) -> tuple[s
             break
     while words and text[words[0][0] : words[0][1]].lower() in {"of", "de", "d'", "d’", "des"}:
         words.pop(0)
+    if words and re.match(r"[dl]['’]", text[words[0][0] : words[0][0] + 2], re.IGNORECASE):
+        words[0] = (words[0][0] + 2, words[0][1])  # "1,7 million d'enfants"
     while words and text[words[-1][0] : words[-1][1]].lower() in {
         "and",
         "or",
@@ -245,9 +266,13 @@ def _counted(ctx: Context, number: NumberMention, sentence: Sentence) -> tuple[s
     # nothing after: "Consultations: 530,000" or a label before the number on its line
     line = ctx.doc.line_at(number.start)
     if line is not None:
-        before = text[line.start : number.start].strip(" :-–\t")
-        if before and not re.search(r"\d", before) and len(before.split()) <= 6:
-            s = text.index(before, line.start)
+        earlier = [n.end for n in ctx.numbers if sentence.start <= n.end <= number.start]
+        begin = _clause_start(text, max([line.start, sentence.start, *earlier]), number.start)
+        before = text[begin : number.start].strip(" :-–\t")
+        before = re.split(r"\s(?:and|et|while|whereas|alors que)\s", before)[-1]
+        words_before = before.split()
+        if before and not re.search(r"\d", before) and len(words_before) <= 10:
+            s = text.index(before, begin)
             return before, s, s + len(before)
     return "", number.end, number.end
 
@@ -315,18 +340,24 @@ def _classify(
     previous = [n for n in ctx.numbers if n.end <= number.start and n.start >= sentence.start]
     window_start = max([sentence.start] + [n.end for n in previous if n.role == "figure"])
     clause_end = _clause_end(doc.text, counted_end, sentence.end)
-    if _cue_in(ctx, "target", window_start, clause_end):
+    clause_start = _clause_start(doc.text, window_start, number.start)
+    if ctx.section_kinds.get(sentence.section) == "target" or _cue_in(
+        ctx, "target", window_start, clause_end
+    ):
         return None, "a target or plan, not a result"
-    if number.unit == "money" or _cue_in(ctx, "funding", window_start, clause_end):
+    if number.unit == "money" or _cue_in(ctx, "funding", clause_start, clause_end):
         return None, "a money amount (funding)"
     if _cue_in(ctx, "outcome-verb", window_start, number.start):
         return "outcome", None
-    if _cue_in(ctx, "outcome-verb", number.end, clause_end) and (
+    verbs_after = ctx.cues_between("outcome-verb", number.end, clause_end)
+    if verbs_after and (
         _cue_in(ctx, "ownership", number.end, clause_end)
+        or any(number.end <= m.start < clause_end for m in ctx.publisher_mentions)
         or _owned_paragraph(ctx, sentence)
         or ctx.section_kinds.get(sentence.section) == "outcome"
+        or not _cue_in(ctx, "context", number.end, verbs_after[0].start)
     ):
-        return "outcome", None
+        return "outcome", None  # "98,500 children were admitted for treatment"
     if any(doc.text[p] in FOOTNOTE_MARKS for p in range(number.end, sentence.end)):
         return "context", None
     if _cue_in(ctx, "context", number.end, clause_end) or _cue_in(
@@ -339,7 +370,20 @@ def _classify(
         return "context", None
     if owned or section_kind == "outcome":
         return "outcome", None
-    return None, "not clearly the publisher's work or the situation"
+    return None, UNCLEAR
+
+
+UNCLEAR = "not clearly the publisher's work or the situation"
+
+
+def _kind_of_indicator(ctx: Context, phrase: str) -> str | None:
+    """With no cue either way, what was counted decides: consultations are work, deaths are not."""
+    indicators = ctx.lex.reference.indicators
+    matches = ctx.lex.indicators.find(phrase, fold(phrase))
+    if not matches:
+        return None
+    best = min(matches, key=lambda m: (m.start, -(m.end - m.start), m.iri))
+    return indicators[best.iri].figure_kind
 
 
 def _owned(ctx: Context, sentence: Sentence) -> bool:
@@ -359,6 +403,12 @@ def _owned_paragraph(ctx: Context, sentence: Sentence) -> bool:
                 ctx, other
             )
     return ctx._block_owned.get(sentence.block, False)
+
+
+def _clause_start(text: str, start: int, pos: int) -> int:
+    """Start of the clause holding pos: after the last comma, semicolon or colon before it."""
+    cut = max(text.rfind(c, start, pos) for c in ",;:")
+    return cut + 1 if cut >= 0 else start
 
 
 def _clause_end(text: str, pos: int, limit: int) -> int:
@@ -449,28 +499,49 @@ def extract_figures(ctx: Context, doc_year: int | None) -> tuple[list[Figure], l
             skip(reason if kind is None and reason else "nothing counted follows the number")
             continue
         kind, reason = _classify(ctx, number, sentence, c_end)
+        verb = _verb_before(ctx, number, sentence)
+        if kind is None and reason == UNCLEAR:
+            kind = _kind_of_indicator(ctx, f"{verb} {counted}".strip())
         if kind is None:
             skip(reason or "unclassified")
             continue
-        verb = _verb_before(ctx, number, sentence)
         indicator = _indicator(ctx, f"{verb} {counted}".strip(), kind)
         head = counted.split()[0].lower().strip(".,")
         if indicator is None and head in ctx.lex.place_types:
             skip("a count of places (coverage), not of people or services")
             continue
-        if indicator is None and not _countable(ctx, counted):
+        clause_end = _clause_end(doc.text, c_end, sentence.end)
+        clause_start = _clause_start(doc.text, sentence.start, number.start)
+        explicit = (
+            bool(verb)
+            or bool(ctx.cues_between("outcome-verb", number.end, clause_end))
+            or bool(ctx.cues_between("context", clause_start, clause_end))
+            or (ctx.section_kinds.get(sentence.section) == "outcome" and _key_figure(ctx, number))
+        )
+        if not explicit or not _countable(ctx, counted):
+            counted = _of_which(ctx, figures, number, sentence, counted)
+        if (
+            indicator is None
+            and number.unit != "percent"
+            and not _countable(ctx, counted, None if explicit else UNCLEAR)
+        ):
             skip("what was counted is not recognised: " + counted)
             continue
         sector = _sector(ctx, counted, indicator, sentence)
         year = _sentence_year(ctx, sentence, number)
         source = "sentence" if year is not None else "none"
-        if year is None:
+        if year is None and kind == "outcome":  # a narrative's year carries to its next sentences
             year = paragraph_year(ctx, sentence)
             source = "section" if year is not None else "none"
         if year is None and ctx.section_years.get(sentence.section) is not None:
             year, source = ctx.section_years[sentence.section], "section"
         if year is None and doc_year is not None:
             year, source = doc_year, "document"
+        cited = _cited_source(ctx, number, sentence) if kind == "context" else None
+        if year is None and cited:  # "¹ World Bank 2022": the cited document's year
+            cited_years = set(re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", cited))
+            if len(cited_years) == 1:
+                year, source = int(cited_years.pop()), "document"
         start, end = min(number.start, c_start), max(number.end, c_end)
         places = _places_for(ctx, sentence)
         figures.append(
@@ -488,15 +559,42 @@ def extract_figures(ctx: Context, doc_year: int | None) -> tuple[list[Figure], l
                 year_source=source,  # type: ignore[arg-type]
                 places=_unique_places(places),
                 unit="percent" if number.unit == "percent" else "count",
-                cited_source=_cited_source(ctx, number, sentence) if kind == "context" else None,
+                cited_source=cited,
             )
         )
     return figures, unclassified
 
 
-def _countable(ctx: Context, counted: str) -> bool:
+def _key_figure(ctx: Context, number: NumberMention) -> bool:
+    """A figure alone on its line, its label on the next: a key-figures box."""
+    line = ctx.doc.line_at(number.start)
+    return line is not None and is_number_only(line.text)
+
+
+_OF_WHICH = re.compile(
+    r"(?:dont|including|of whom|of which|among them|parmi lesquels|parmi lesquelles|soit)\s*$",
+    re.IGNORECASE,
+)
+
+
+def _of_which(
+    ctx: Context, figures: list[Figure], number: NumberMention, sentence: Sentence, counted: str
+) -> str:
+    """ "1.7 million children…, of whom 430,000 severely": the part counts what the whole did."""
+    if not _OF_WHICH.search(ctx.doc.text[max(sentence.start, number.start - 30) : number.start]):
+        return counted
+    whole = [f for f in figures if sentence.start <= f.start < number.start]
+    return f"{whole[-1].counted} {counted}".strip() if whole else counted
+
+
+def _countable(ctx: Context, counted: str, reason: str | None = None) -> bool:
+    """Is this something counted (people, litres, kits) rather than days of life or a page?"""
     words = [w.lower() for w in re.findall(r"[\w'’-]+", counted)[:4]]
-    return any(w in ctx.lex.numbers.count_nouns for w in words)
+    if not words or words[0] in ctx.lex.time_units:
+        return False
+    if any(w in ctx.lex.numbers.count_nouns for w in words):
+        return True
+    return reason != UNCLEAR and words[0].replace("-", "").isalpha()  # a cue said whose it is
 
 
 def _unique_places(places: list[PlaceMention]) -> list[PlaceRef]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 
 from kg.extract.matcher import Matcher
 from kg.extract.numbers import NumberLexicon
+from kg.extract.text import fold
 from kg.reference import Concept, Reference, Term, load_reference
 
 
@@ -24,6 +25,9 @@ class Lexicons:
     org_words: frozenset[str]
     name_joiners: frozenset[str]
     common_place_names: frozenset[str]
+    time_units: frozenset[str]
+    donor_headings: frozenset[str]
+    government_words: frozenset[str]
 
     place_matchers: dict[str | None, Matcher] = field(default_factory=dict)
 
@@ -77,6 +81,9 @@ def build_lexicons(reference: Reference) -> Lexicons:
         org_words=frozenset(words.get("org-word", {})),
         name_joiners=frozenset(words.get("name-joiner", {})),
         common_place_names=frozenset(words.get("common-place-name", {})),
+        time_units=frozenset(words.get("time-unit", {})),
+        donor_headings=frozenset(fold(w) for w in words.get("donor-heading", {})),
+        government_words=frozenset(words.get("government-word", {})),
     )
 
 

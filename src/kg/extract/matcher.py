@@ -22,6 +22,7 @@ class Match:
     text: str
 
 
+Trie = dict[str, "Trie"]
 _SEP = "\x00"  # a space or hyphen in a label: matches any run of spaces, hyphens, line breaks
 _END = ""
 
@@ -30,7 +31,7 @@ def _trie_pattern(forms: dict[str, set[str]]) -> str:
     """One regular expression for all forms, shaped as a character trie: the engine tries one
     branch per next character instead of every label at every position (several times faster
     on lexicons of thousands of labels), and still prefers the longest form at a position."""
-    trie: dict[str, dict] = {}  # type: ignore[type-arg]
+    trie: Trie = {}
     for form in forms:
         node = trie
         for char in re.sub(r"[\s\-]+", _SEP, form.strip()):
@@ -39,7 +40,7 @@ def _trie_pattern(forms: dict[str, set[str]]) -> str:
     return _node_pattern(trie)
 
 
-def _node_pattern(node: dict) -> str:  # type: ignore[type-arg]
+def _node_pattern(node: Trie) -> str:
     branches = []
     for char in sorted((c for c in node if c != _END), key=lambda c: (c == _SEP, c)):
         head = r"[\s\-]+" if char == _SEP else re.escape(char)
@@ -50,6 +51,11 @@ def _node_pattern(node: dict) -> str:  # type: ignore[type-arg]
     if _END in node:
         return "(?:" + body + ")?"
     return body
+
+
+def _inside_name(text: str, start: int) -> bool:
+    """After "N'" as in Fada N'Gourma, a match is part of a longer name (after "l'" it is not)."""
+    return start >= 2 and text[start - 1] in "'’" and text[start - 2].isupper()
 
 
 class Matcher:
@@ -89,6 +95,8 @@ class Matcher:
         candidates: list[tuple[int, int, frozenset[str]]] = []
         if self._folded_re is not None:
             for m in self._folded_re.finditer(folded, start, end):
+                if _inside_name(text, m.start()):
+                    continue
                 form = re.sub(r"[\s\-]+", " ", m.group(0))
                 iris = self._lookup_folded(form)
                 candidates.append((m.start(), m.end(), frozenset(iris)))

@@ -22,6 +22,8 @@ _DIGITS = re.compile(
     r"(?P<dec>[.,]\d+(?![.,]?\d))?"
 )
 _ANY_DIGITS = re.compile(r"\d+")
+_RANGE_AFTER = re.compile(r"\s*(?:à|a|to|-|–)\s*\d+\s*(?:mois|months?|ans|years?|jours|days?)\b")
+_NON_COUNT_UNIT = re.compile(r"\s?(?:mo|ko|go|mb|kb|gb|px|pdf)\b")
 _ORDINAL_SUFFIX = re.compile(r"(?:st|nd|rd|th|er|ère|e|ème|eme)(?![a-zà-ÿ])", re.IGNORECASE)
 _WORD = re.compile(r"[a-zà-ÿœæ]+(?:'[a-z]+)?", re.IGNORECASE)
 
@@ -114,6 +116,8 @@ def _digit_mention(text: str, folded: str, m: re.Match[str], lex: NumberLexicon)
             return NumberMention(start, end, value, raw, role=role)
     if is_plain and unit == "count" and value <= 31 and _month_near(folded, start, end, lex):
         return NumberMention(start, end, value, raw, role="date")
+    if _RANGE_AFTER.match(folded, scale_end) or _NON_COUNT_UNIT.match(folded, scale_end):
+        return NumberMention(start, end, value, raw, role="code")  # "6 à 59 mois", "3,2 Mo"
     return NumberMention(start, scale_end, value, span_text, unit=unit)
 
 
@@ -241,6 +245,9 @@ def _word_numbers(
             i = j
             continue
         following = tokens[j][2] if j < len(tokens) else ""
+        if j == i + 1 and tokens[i][2] in {"un", "une"}:
+            i = j  # the French article, not the number one
+            continue
         gap = folded[end : tokens[j][0]] if j < len(tokens) else ""
         if following and following not in _STOP_AFTER_WORD_NUMBER and gap.strip() == "":
             if not text[start].isupper() or start == 0 or _sentence_initial(text, start):

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 from kg.extract.entities import OrgMention, PlaceMention, name_at
 from kg.extract.figures import Context, _cue_in, _sentence_bounds, _sentence_year
+from kg.extract.lexicons import Lexicons
 from kg.extract.numbers import NumberMention
+from kg.extract.text import Document
 from kg.model import Figure, Named, Partner, PlaceRef, Presence
 
 GOVERNMENT = "https://w3id.org/humanitarian-kg/ontology#GovernmentBody"
@@ -21,7 +25,7 @@ def find_partners(ctx: Context, orgs: list[OrgMention], country: str | None) -> 
     def add(mention: OrgMention, role: str, start: int, end: int) -> None:
         if mention.iri == ctx.publisher_iri:
             return
-        if mention.org_type == GOVERNMENT and role.endswith("/partner"):
+        if mention.org_type == GOVERNMENT and not role.endswith("/funder"):
             role = ROLE + "government-counterpart"
         if mention.org_type == DONOR and role.endswith("/partner"):
             role = ROLE + "funder"
@@ -42,11 +46,31 @@ def find_partners(ctx: Context, orgs: list[OrgMention], country: str | None) -> 
         if doc.is_boilerplate(cue.start):
             continue
         mention = name_at(doc, lex, _skip_space(doc.text, cue.end), country)
+        if mention is None:  # the cue ran into the name: "in partnership with the Ministry…"
+            for word in re.finditer(r"[A-ZÀ-Ý][\w’']*", doc.text[cue.start : cue.end]):
+                mention = name_at(doc, lex, cue.start + word.start(), country)
+                if mention is not None:
+                    break
         if mention is not None:
             add(mention, cue.iri, cue.start, mention.end)
+            for more in _listed_after(doc, lex, mention, country):  # "funded by A, B and C"
+                add(more, cue.iri, more.start, more.end)
+            continue
+        before = _named_just_before(doc.text, orgs, cue.start)  # "Plan, its implementing partner"
+        if before is not None:
+            add(before, cue.iri, before.start, cue.end)
+    for line_start, line_end in _donor_lists(ctx):  # "Donors\nCanada, ECHO, Germany…"
+        for m in orgs:
+            if line_start <= m.start < line_end:
+                add(m, ROLE + "funder", m.start, m.end)
     for sentence in doc.sentences:
         if doc.is_boilerplate(sentence.start):
             continue
+        lead = _WITH_LEAD.match(doc.text, sentence.start, sentence.end)
+        if lead:  # "Avec le PAM, l'UNICEF a acheminé…": working together
+            for m in orgs:
+                if lead.start(1) <= m.start < lead.end(1):
+                    add(m, ROLE + "partner", sentence.start, lead.end(1))
         in_sentence = [m for m in orgs if sentence.start <= m.start < sentence.end]
         publisher_here = [m for m in in_sentence if m.iri == ctx.publisher_iri]
         owned = bool(publisher_here) or _cue_in(ctx, "ownership", sentence.start, sentence.end)
@@ -75,6 +99,56 @@ def find_partners(ctx: Context, orgs: list[OrgMention], country: str | None) -> 
     return sorted(partners, key=lambda p: (p.start, p.iri, p.role))
 
 
+_APPOSITION = re.compile(r",\s*(?:its|our|their|his|her|son|sa|notre|leur)\s*$", re.IGNORECASE)
+
+
+def _named_just_before(text: str, orgs: list[OrgMention], cue_start: int) -> OrgMention | None:
+    """An organisation named right before ", its <role>" (an apposition)."""
+    for mention in reversed(orgs):
+        if mention.end <= cue_start and cue_start - mention.end <= 12:
+            if _APPOSITION.match(text[mention.end : cue_start]) or _APPOSITION.search(
+                text[mention.end : cue_start]
+            ):
+                return mention
+        if mention.end < cue_start - 12:
+            break
+    return None
+
+
+_WITH_LEAD = re.compile(
+    r"(?:With|Together with|Alongside|Avec|Aux côtés d[eu]|En lien avec)\s+"
+    r"(?:the\s+|le\s+|la\s+|les\s+|l['’])?([^,.;\n]{2,80}),"
+)
+
+
+def _donor_lists(ctx: Context) -> list[tuple[int, int]]:
+    """The line after a "Donors" / "Bailleurs" heading: every organisation on it is a funder."""
+    lines = [line for line in ctx.doc.lines if line.text.strip()]
+    out = []
+    for line, following in zip(lines, lines[1:], strict=False):
+        heading = re.sub(r"[\s:]+$", "", ctx.doc.folded[line.start : line.end].strip())
+        if heading in ctx.lex.donor_headings and not following.boilerplate:
+            out.append((following.start, following.end))
+    return out
+
+
+def _listed_after(
+    doc: Document, lex: Lexicons, first: OrgMention, country: str | None
+) -> list[OrgMention]:
+    out: list[OrgMention] = []
+    current = first
+    for _ in range(6):
+        gap = re.match(r"\s*(?:,|and|et|&)\s*(?:and\s+|et\s+)?", doc.text[current.end :])
+        if not gap or not gap.group(0).strip():
+            break
+        following = name_at(doc, lex, current.end + gap.end(), country)
+        if following is None:
+            break
+        out.append(following)
+        current = following
+    return out
+
+
 def _skip_space(text: str, pos: int) -> int:
     while pos < len(text) and text[pos] in " \t\n":
         pos += 1
@@ -89,8 +163,6 @@ def _joined(text: str, a: OrgMention, b: OrgMention) -> bool:
 
 
 def _government_names(ctx: Context, start: int, end: int, country: str | None) -> list[OrgMention]:
-    import re
-
     out = []
     for m in re.finditer(r"\b(?:Ministry|Ministère|Minister of)\b", ctx.doc.text[start:end]):
         mention = name_at(ctx.doc, ctx.lex, start + m.start(), country)

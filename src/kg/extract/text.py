@@ -144,7 +144,10 @@ def _starts_with(folded_line: str, cues: list[str]) -> bool:
     return folded_line.startswith(tuple(cues))
 
 
-_NUMBER_ONLY_RE = re.compile(r"^[\s\d.,\u00a0\u202f%+]*\d[\s\d.,\u00a0\u202f%+]*$")
+_NUMBER_ONLY_RE = re.compile(
+    r"^[\s\d.,\u00a0\u202f%+]*\d[\s\d.,\u00a0\u202f%+]*"
+    r"(?:\s?(?:[MmKk]|bn|mn|million|millions|milliards?|billion|thousand|mille|%))?\s*$"
+)
 
 
 def is_number_only(text: str) -> bool:
@@ -219,8 +222,14 @@ def _mark_boilerplate(
             line.boilerplate = True
             if any(cue in text for cue in cues.get("credit", [])):
                 _mark_caption(lines, i)
-        elif text and _is_dateline(text, months):
-            line.boilerplate = True
+        elif text and (_is_dateline(text, months) or _ADDRESS_RE.search(text)):
+            line.boilerplate = True  # a date on its own, a postal address or a phone number
+
+
+_ADDRESS_RE = re.compile(
+    r"\b\d+\s*,?\s+(?:rue|avenue|av|boulevard|bd|street|st|road|rd|chemin|route|allee)\b"
+    r"|\b(?:p\.?o\.? box|b\.?p\.?|cedex|tel|tél|phone|fax)\b[\s.:]*\+?\d"
+)
 
 
 def _is_url_line(text: str) -> bool:

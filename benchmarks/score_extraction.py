@@ -1,0 +1,192 @@
+"""Score the extractor against careful readings (issue 3's 95% targets).
+
+    /work/venv/bin/python benchmarks/score_extraction.py [--details]
+
+Readings: `tests/fixtures/seed-expected/<seed>.expected.json` for the seed reports in
+`data/reports/`, and `tests/fixtures/reports/<name>.expected.json` for the unseen fixtures.
+
+Per report and overall (micro-averaged over all figures):
+- figure recall: expected outcomes + context figures found with the right value and year
+  (whatever kind the extractor gave them);
+- figure precision: extracted outcomes + context figures that are in the expected lists with the
+  right value, kind and year (one-to-one);
+- qualifier: of the recalled figures, how many carry the expected qualifier;
+- partner recall: expected partners found by name with the expected role;
+- place recall: expected work places found (gazetteer places among the extracted places, unknown
+  ones in `unclassified`); place precision: extracted places that are expected work places.
+`--details` lists every miss and every wrong figure.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from extraction_expectations import (  # noqa: E402
+    check_report,
+    describe,
+    extra_places,
+    load_expected,
+    same_value,
+)
+from kg.reference import Reference, load_reference  # noqa: E402
+
+SETS = [
+    ("seed", ROOT / "data" / "reports", ROOT / "tests" / "fixtures" / "seed-expected"),
+    ("unseen", ROOT / "tests" / "fixtures" / "reports", ROOT / "tests" / "fixtures" / "reports"),
+]
+
+
+@dataclass
+class Score:
+    expected: int = 0
+    recalled: int = 0
+    qualifier_ok: int = 0
+    extracted: int = 0
+    correct: int = 0
+    partners: int = 0
+    partners_ok: int = 0
+    places: int = 0
+    places_ok: int = 0
+    places_extracted: int = 0
+    places_extracted_ok: int = 0
+
+    def add(self, other: Score) -> None:
+        for key in vars(self):
+            setattr(self, key, getattr(self, key) + getattr(other, key))
+
+
+def pct(num: int, den: int) -> str:
+    return "   -  " if den == 0 else f"{100 * num / den:5.1f}%"
+
+
+def score_one(txt: Path, expected_path: Path, reference: Reference, details: bool) -> Score:
+    check = check_report(txt, expected_path, reference)
+    exp = load_expected(expected_path)
+    ex = check.extraction
+    s = Score()
+    notes: list[str] = []
+
+    # recall: value and year, any kind (one-to-one over all extracted figures)
+    pool = list(ex.figures())
+    for kind, items in (("outcome", exp["outcomes"]), ("context", exp["context_figures"])):
+        for e in items:
+            s.expected += 1
+            hit = next(
+                (
+                    f
+                    for f in pool
+                    if same_value(f.value, e["value"]) and f.year == e["year"] and f.kind == kind
+                ),
+                None,
+            ) or next(
+                (f for f in pool if same_value(f.value, e["value"]) and f.year == e["year"]), None
+            )
+            if hit is None:
+                near = [
+                    describe(f, check.text) for f in ex.figures() if same_value(f.value, e["value"])
+                ]
+                notes.append(
+                    f"    miss   {kind} {e['value']:g} year={e['year']} ({e.get('counted', '')})"
+                    + (f" -> got {near[0]}" if near else "")
+                )
+                continue
+            pool.remove(hit)
+            s.recalled += 1
+            if hit.qualifier == e["qualifier"]:
+                s.qualifier_ok += 1
+            else:
+                want = e["qualifier"]
+                notes.append(
+                    f"    qual   {kind} {e['value']:g}: {hit.qualifier!r}, expected {want!r}"
+                )
+
+    # precision: value, kind and year
+    for matches, extracted in ((check.outcomes, ex.outcomes), (check.context, ex.context_figures)):
+        s.extracted += len(extracted)
+        for m in matches:
+            if m.found is not None and m.found.year == m.expected["year"]:
+                s.correct += 1
+        for m in matches:
+            if m.found is not None and m.found.year != m.expected["year"]:
+                want = m.expected["year"]
+                notes.append(f"    wrong  {describe(m.found, check.text)}: expected year {want}")
+    for fig in check.extra_outcomes + check.extra_context:
+        notes.append(f"    extra  {describe(fig, check.text)}")
+
+    s.partners = len(check.partners)
+    s.partners_ok = sum(ok for _, ok, _ in check.partners)
+    for p, ok, why in check.partners:
+        if not ok:
+            notes.append(f"    partner {p['name']!r} ({p['role']}): {why}")
+    s.places = len(check.places)
+    s.places_ok = sum(ok for _, ok, _ in check.places)
+    for name, ok, why in check.places:
+        if not ok:
+            notes.append(f"    place  {name!r}: {why}")
+    extra = extra_places(reference, exp["places"], ex)
+    s.places_extracted = len(ex.places)
+    s.places_extracted_ok = len(ex.places) - len(extra)
+    for name in extra:
+        notes.append(f"    place+ {name!r} extracted but not a work place in the reading")
+
+    print(
+        f"  {txt.stem:34s} {s.recalled:3d}/{s.expected:<3d} {pct(s.recalled, s.expected)}"
+        f"  {s.correct:3d}/{s.extracted:<3d} {pct(s.correct, s.extracted)}"
+        f"  {pct(s.qualifier_ok, s.recalled)}"
+        f"  {s.partners_ok:2d}/{s.partners:<2d} {pct(s.partners_ok, s.partners)}"
+        f"  {s.places_ok:2d}/{s.places:<2d} {pct(s.places_ok, s.places)}"
+        f"  {pct(s.places_extracted_ok, s.places_extracted)}"
+    )
+    if details:
+        for line in notes:
+            print(line)
+    return s
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--details", action="store_true", help="list every miss and wrong figure")
+    args = parser.parse_args(argv)
+    reference = load_reference()
+    header = (
+        f"  {'report':34s} {'fig recall':>13s}  {'fig precision':>13s}  {'qual':>6s}"
+        f"  {'partners':>12s}  {'places':>12s}  {'pl.prec':>6s}"
+    )
+    total = Score()
+    for set_name, reports_dir, expected_dir in SETS:
+        print(f"{set_name} reports")
+        print(header)
+        subtotal = Score()
+        for expected_path in sorted(expected_dir.glob("*.expected.json")):
+            stem = expected_path.name[: -len(".expected.json")]
+            txt = reports_dir / f"{stem}.txt"
+            if not txt.exists():
+                print(f"  {stem}: no report {txt}", file=sys.stderr)
+                continue
+            subtotal.add(score_one(txt, expected_path, reference, args.details))
+        _summary(f"{set_name} overall", subtotal)
+        total.add(subtotal)
+        print()
+    _summary("ALL overall", total)
+    return 0
+
+
+def _summary(name: str, s: Score) -> None:
+    print(
+        f"  {name:34s} {s.recalled:3d}/{s.expected:<3d} {pct(s.recalled, s.expected)}"
+        f"  {s.correct:3d}/{s.extracted:<3d} {pct(s.correct, s.extracted)}"
+        f"  {pct(s.qualifier_ok, s.recalled)}"
+        f"  {s.partners_ok:2d}/{s.partners:<2d} {pct(s.partners_ok, s.partners)}"
+        f"  {s.places_ok:2d}/{s.places:<2d} {pct(s.places_ok, s.places)}"
+        f"  {pct(s.places_extracted_ok, s.places_extracted)}"
+    )
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
