@@ -13,7 +13,7 @@ from kg.extract.entities import OrgMention, PlaceMention
 from kg.extract.lexicons import Lexicons
 from kg.extract.matcher import Match
 from kg.extract.numbers import NumberMention
-from kg.extract.text import FOOTNOTE_MARKS, Document, Sentence, fold, is_number_only
+from kg.extract.text import BULLET_RE, FOOTNOTE_MARKS, Document, Sentence, fold, is_number_only
 from kg.model import Figure, Named, PlaceRef, Unclassified
 
 MAX_COUNTED_WORDS = 10
@@ -117,6 +117,8 @@ def annotate_sections(ctx: Context) -> None:
             )
             if ctx.cues_between("target-heading", s, e):
                 kind = "target"
+            elif ctx.cues_between("funding-heading", s, e):
+                kind = "funding"
             elif outcome_hit and (owned or not context_hit):
                 kind = "outcome"
             elif context_hit:
@@ -137,14 +139,30 @@ def document_year(ctx: Context) -> int | None:
     """The year a line such as "Data from … Activity Report 2023" gives all the page's data."""
     doc = ctx.doc
     for line in doc.lines:
-        if line.boilerplate or not line.text.strip() or line.footnote:
+        if not line.text.strip() or line.footnote:
             continue
-        if not _cue_in(ctx, "document-year", line.start, line.end):
+        period = _PERIOD_RE.search(doc.folded[line.start : line.end])
+        if period and (
+            _cue_in(ctx, "funding", line.start, line.end)
+            or _cue_in(ctx, "target", line.start, line.end)
+        ):
+            period = None  # "funding requirements (January–June 2024)" dates a need, not data
+        if line.boilerplate and not period:
             continue
-        years = [n for n in ctx.numbers if line.start <= n.start < line.end and n.role == "year"]
+        if not period and not _cue_in(ctx, "document-year", line.start, line.end):
+            continue
+        years = [
+            n
+            for n in ctx.numbers
+            if line.start <= n.start < line.end and n.role in ("year", "date") and n.value >= 1900
+        ]
         if years:
             return int(years[-1].value)
     return None
+
+
+# "January – March 2024", "janvier-juin 2023": a reporting period, not a publication date
+_PERIOD_RE = re.compile(r"\b[a-z]{3,9}\.?\s*(?:[-–—]|to|à|au)\s*[a-z]{3,9}\.?\s+(?:19|20)\d\d\b")
 
 
 def _sentence_bounds(sentence: Sentence) -> list[tuple[int, int]]:
@@ -266,6 +284,9 @@ def _counted(ctx: Context, number: NumberMention, sentence: Sentence) -> tuple[s
     # nothing after: "Consultations: 530,000" or a label before the number on its line
     line = ctx.doc.line_at(number.start)
     if line is not None:
+        label = _table_label(ctx, line.start, number)
+        if label is not None:
+            return label
         earlier = [n.end for n in ctx.numbers if sentence.start <= n.end <= number.start]
         begin = _clause_start(text, max([line.start, sentence.start, *earlier]), number.start)
         before = text[begin : number.start].strip(" :-–\t")
@@ -275,6 +296,28 @@ def _counted(ctx: Context, number: NumberMention, sentence: Sentence) -> tuple[s
             s = text.index(before, begin)
             return before, s, s + len(before)
     return "", number.end, number.end
+
+
+def _table_label(
+    ctx: Context, line_start: int, number: NumberMention
+) -> tuple[str, int, int] | None:
+    """ "Refugees and asylum-seekers: 484,600": the label before a colon on the figure's line."""
+    text = ctx.doc.text
+    earlier = [
+        n.end for n in ctx.numbers if line_start <= n.end <= number.start and n.role == "figure"
+    ]
+    begin = max([line_start, *earlier])
+    segment = text[begin : number.start]
+    if not re.search(r"[:=]\s*$", segment):
+        return None
+    label = segment.rstrip(" :=\t")
+    label = BULLET_RE.sub("", label).lstrip(" ;,")
+    cleaned = re.sub(r"\([^)]*\)", "", label)
+    cleaned = "".join(c for c in cleaned if c not in FOOTNOTE_MARKS).strip()
+    if not cleaned or re.search(r"\d", cleaned) or len(cleaned.split()) > 10:
+        return None
+    start = text.index(label, begin)
+    return re.sub(r"\s+", " ", cleaned), start, start + len(label)
 
 
 def _looks_like_when_or_where(text: str, pos: int) -> bool:
@@ -342,11 +385,16 @@ def _classify(
     clause_end = _clause_end(doc.text, counted_end, sentence.end)
     clause_start = _clause_start(doc.text, window_start, number.start)
     if ctx.section_kinds.get(sentence.section) == "target" or _cue_in(
-        ctx, "target", window_start, clause_end
+        ctx, "target", sentence.start, counted_end
     ):
         return None, "a target or plan, not a result"
-    if number.unit == "money" or _cue_in(ctx, "funding", clause_start, clause_end):
+    if ctx.section_kinds.get(sentence.section) == "funding":
+        return None, "a money amount or budget share (funding)"
+    near_start, near_end = max(clause_start, number.start - 25), min(clause_end, number.end + 25)
+    if number.unit == "money" or _cue_in(ctx, "funding", near_start, near_end):
         return None, "a money amount (funding)"
+    if _footnoted(ctx, number, sentence):
+        return "context", None
     if _cue_in(ctx, "outcome-verb", window_start, number.start):
         return "outcome", None
     verbs_after = ctx.cues_between("outcome-verb", number.end, clause_end)
@@ -358,8 +406,6 @@ def _classify(
         or not _cue_in(ctx, "context", number.end, verbs_after[0].start)
     ):
         return "outcome", None  # "98,500 children were admitted for treatment"
-    if any(doc.text[p] in FOOTNOTE_MARKS for p in range(number.end, sentence.end)):
-        return "context", None
     if _cue_in(ctx, "context", number.end, clause_end) or _cue_in(
         ctx, "context", window_start, number.start
     ):
@@ -403,6 +449,13 @@ def _owned_paragraph(ctx: Context, sentence: Sentence) -> bool:
                 ctx, other
             )
     return ctx._block_owned.get(sentence.block, False)
+
+
+def _footnoted(ctx: Context, number: NumberMention, sentence: Sentence) -> bool:
+    """A footnote mark after the figure, before the next figure: a cited source."""
+    nxt = [n.start for n in ctx.numbers if n.start > number.end and n.role == "figure"]
+    end = min([sentence.end, *nxt])
+    return any(ctx.doc.text[p] in FOOTNOTE_MARKS for p in range(number.end, end))
 
 
 def _clause_start(text: str, start: int, pos: int) -> int:
@@ -461,6 +514,13 @@ def _sector(ctx: Context, counted: str, indicator: str | None, sentence: Sentenc
     return ctx.section_sectors.get(sentence.section)
 
 
+_AGE_BEFORE = re.compile(
+    r"(?:children|child|infants|girls|boys|enfants|filles|garçons|people|personnes)\s+"
+    r"(?:under|below|over|aged|of under|under the age of|de moins de|de plus de|âgés de|"
+    r"âgées de|de)\s*$",
+    re.IGNORECASE,
+)
+
 _NON_FIGURE_REASONS = {
     "year": "a year",
     "date": "part of a date",
@@ -488,6 +548,9 @@ def extract_figures(ctx: Context, doc_year: int | None) -> tuple[list[Figure], l
             continue
         if number.role != "figure":
             skip(_NON_FIGURE_REASONS[number.role])
+            continue
+        if _AGE_BEFORE.search(doc.text, max(0, number.start - 40), number.start):
+            skip("an age (children under five), not a count")
             continue
         sentence = doc.sentence_at(number.start)
         if sentence is None:
@@ -622,7 +685,11 @@ def merge_repeats(figures: list[Figure]) -> tuple[list[Figure], list[Unclassifie
                 if k.value == fig.value
                 and k.kind == fig.kind
                 and k.unit == fig.unit
-                and (k.indicator == fig.indicator or k.counted.lower() == fig.counted.lower())
+                and (
+                    k.indicator == fig.indicator
+                    or k.counted.lower() == fig.counted.lower()
+                    or fig.value >= 1000  # the same large number twice is one figure
+                )
             ),
             None,
         )
