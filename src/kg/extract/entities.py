@@ -94,14 +94,28 @@ def _choose(lex: Lexicons, iris: list[str], hint: int | None) -> str:
 
 
 _NAME = r"((?:[A-ZÀ-Ý][\w'’\-]+)(?:[ \-](?:[A-ZÀ-Ý][\w'’\-]+|N['’][A-Z][\w\-]+)){0,3})"
-_UNKNOWN_AFTER = re.compile(
-    _NAME + r"\s+(?:health\s+|sanitary\s+)?"
-    r"(?:region|district|cercle|commune|province|state|county|prefecture|"
-    r"local\s+government\s+area|LGA)s?\b"
+_TYPES_AFTER = (
+    r"\s+(?:health\s+|sanitary\s+|refugee\s+|displacement\s+)?"
+    r"(?:region|district|cercle|commune|province|state|county|prefecture|department|"
+    r"local\s+government\s+area|LGA|camp|site|settlement|health\s+zone)s?\b"
 )
+_UNKNOWN_AFTER = re.compile(_NAME + _TYPES_AFTER)
+# "the Moissala and Koumra health districts", "Maiduguri, Jere, Konduga and Gwoza LGAs"
+_LIST_BEFORE_TYPE = re.compile(
+    _NAME + r"((?:\s*,\s*(?:and\s+)?|\s+and\s+|\s+et\s+)" + _NAME[1:-1] + r")+" + _TYPES_AFTER
+)
+# "in Kaya, Djibo, Dori, Fada N'Gourma and Ouahigouya": a list of names after "in"
+_LIST_AFTER_IN = re.compile(
+    r"\b(?:in|at|across|à|dans)\s+"
+    + _NAME
+    + r"((?:\s*,\s*(?:and\s+)?|\s+and\s+|\s+et\s+)"
+    + _NAME[1:-1]
+    + r")+"
+)
+_NAME_RE = re.compile(_NAME)
 _UNKNOWN_BEFORE = re.compile(
     r"\b(?:régions?|cercles?|communes?|districts?(?:\s+sanitaires?)?|provinces?|préfectures?|"
-    r"villes?|villages?|camps?|"
+    r"villes?|villages?|camps?|sites?|départements?|moughataa|wilaya|zones?\s+de\s+santé|"
     r"(?:commune|district|region|province|town|village|city|camp)\s+of)\s+"
     r"(?:de\s+(?:la\s+|l['’])?|du\s+|d['’]|des\s+)?" + _NAME
 )
@@ -154,6 +168,20 @@ def find_unknown_places(
                 while (more := _LIST_MORE.match(doc.text, pos)) is not None:
                     candidates.append((more.start(1), more.end(1), more.group(1)))
                     pos = more.end()
+    for regex in (_LIST_BEFORE_TYPE, _LIST_AFTER_IN):
+        for m in regex.finditer(doc.text):
+            start = m.start(1)
+            for name in _NAME_RE.finditer(doc.text, start, m.end()):
+                if name.group(1).lower() in {"and", "et"}:
+                    continue
+                candidates.append((name.start(1), name.end(1), name.group(1)))
+    for place in known:  # "Assamaka, in the Agadez region"
+        before = re.search(
+            _NAME + r",\s+in\s+(?:the\s+)?$", doc.text[max(0, place.start - 60) : place.start]
+        )
+        if before:
+            offset = max(0, place.start - 60)
+            candidates.append((offset + before.start(1), offset + before.end(1), before.group(1)))
     for s, e, name in candidates:
         if fold(name) in lex.numbers.months or fold(name) in lex.time_units:
             continue
@@ -163,8 +191,10 @@ def find_unknown_places(
             continue
         if any(cs < e and s < ce for cs, ce in covered):
             continue
-        if lex.organisations.find(doc.text, doc.folded, s, e) or lex.countries.find(
-            doc.text, doc.folded, s, e
+        if (
+            lex.organisations.find(doc.text, doc.folded, s, e)
+            or lex.countries.find(doc.text, doc.folded, s, e)
+            or lex.sectors.find(doc.text, doc.folded, s, e)
         ):
             continue
         if _sentence_initial_word(doc.text, s) and " " not in name:
@@ -234,19 +264,63 @@ def name_at(doc: Document, lex: Lexicons, start: int, country: str | None) -> Or
     start = _skip_punctuation(text, start)  # "avec son partenaire local, l'Association…"
     skipped = _ARTICLE.match(text[start:limit])
     pos = start + (skipped.end() if skipped else 0)
+    found = _name_here(doc, lex, pos, limit, country)
+    if found is None:  # "the local organisation Association …", "l'ONG Tassaght"
+        described = _DESCRIPTOR.match(text, pos, limit)
+        if described:
+            found = _name_here(doc, lex, described.end(), limit, country)
+    if found is None:  # "avec notre partenaire de mise en œuvre, le Réseau …"
+        aside = re.match(r"[^,.;:\n(]{1,40},\s*", text[pos:limit])
+        if aside and not text[pos : pos + 1].isupper():
+            after = pos + aside.end()
+            article = _ARTICLE.match(text[after:limit])
+            found = _name_here(doc, lex, after + (article.end() if article else 0), limit, country)
+    return found
+
+
+_DESCRIPTOR = re.compile(
+    r"(?:[\w'’-]+\s+){0,2}?(?:organisation|organization|NGO|ONG|association|charity|network|"
+    r"partner|partenaire)s?\s*,?\s+(?:the\s+|le\s+|la\s+|l['’])?(?=[A-ZÀ-Ý])"
+)
+_PAREN_ACRONYM = re.compile(r"\(([A-Z][A-Za-z0-9&\-]{1,14})\)")
+
+
+def _name_here(
+    doc: Document, lex: Lexicons, pos: int, limit: int, country: str | None
+) -> OrgMention | None:
+    text = doc.text
+    # "the European Union's humanitarian aid department (ECHO)": a known acronym in parentheses
+    # closing the name decides, whatever the words before it
+    paren = _PAREN_ACRONYM.search(text, pos, limit)
+    if (
+        paren
+        and text[pos : pos + 1].isupper()
+        and not re.search(r"[.;:!?\n,]", text[pos : paren.start()])
+    ):
+        for iri in sorted(lex.organisations.iris(paren.group(1), case_sensitive=True)):
+            concept = lex.reference.organisations[iri]
+            return OrgMention(
+                pos, paren.end(), iri, concept.label, paren.group(1), org_type=concept.org_type
+            )
     known = [m for m in lex.organisations.find(text, doc.folded, pos, limit) if m.start == pos]
     if known:
         best = max(known, key=lambda m: m.end - m.start)
         mention = _known(lex, best.start, best.end, best.iri, best.text, country)
-        longer = _proper_name_end(text, pos, limit, lex) if mention.new else None
-        if longer is not None and longer > mention.end:  # "Ministère de la Santé Publique"
-            surface = text[pos:longer]
-            slug = f"{country.lower()}-{slugify(surface)}" if country else slugify(surface)
-            return OrgMention(
-                pos, longer, str(entity("org", slug)), surface, new=True, org_type=mention.org_type
-            )
-        return mention
-    name_end = _defined_name_end(text, pos, limit) or _proper_name_end(text, pos, limit, lex)
+        longer = _proper_name_end(text, pos, limit, lex)
+        if longer is None or longer <= mention.end:
+            return mention
+        if not mention.new:  # "Ministry of Health and Social Development": the same body
+            return OrgMention(pos, longer, mention.iri, mention.label, org_type=mention.org_type)
+        surface = text[pos:longer]  # "Ministère de la Santé Publique" of another country
+        slug = f"{country.lower()}-{slugify(surface)}" if country else slugify(surface)
+        return OrgMention(
+            pos, longer, str(entity("org", slug)), surface, new=True, org_type=mention.org_type
+        )
+    defined = _defined_name(text, pos, limit)
+    if defined is not None:
+        pos, name_end = defined
+    else:
+        name_end = _proper_name_end(text, pos, limit, lex)  # type: ignore[assignment]
     if name_end is None:
         return None
     name = text[pos:name_end]
@@ -263,7 +337,9 @@ def name_at(doc: Document, lex: Lexicons, start: int, country: str | None) -> Or
     government = bool(words) and (
         words[0] in lex.government_words
         or (len(words) > 1 and words[0] in {"the", "la", "le"} and words[1] in lex.government_words)
-        or any(w in {"ministry", "ministere", "directorate", "commission"} for w in words)
+        or any(
+            w in {"ministry", "ministere", "directorate", "commission", "delegation"} for w in words
+        )
     )
     if not acronym and not government and not any(w in lex.org_words for w in words):
         return None
@@ -282,27 +358,27 @@ def _skip_punctuation(text: str, pos: int) -> int:
     return pos
 
 
-def _defined_name_end(text: str, pos: int, limit: int) -> int | None:
+def _defined_name(text: str, pos: int, limit: int) -> tuple[int, int] | None:
     """ "Association pour la Promotion de l'Eau et de l'Hygiène au Sahel (APEHS)": a name whose
     acronym follows in parentheses runs up to the parenthesis when the acronym's letters are the
-    initials of its capitalised words, in order."""
-    m = re.compile(r"\s*\(([A-Z][A-Za-z0-9&\-]{1,14})\)").search(text, pos, limit)
+    initials of its capitalised words, in order (a leading qualifier such as "UK's" or "Together
+    with its partner" is left out)."""
+    m = _PAREN_ACRONYM.search(text, pos, limit)
     if m is None or not text[pos : pos + 1].isupper():
         return None
-    name = text[pos : m.start()]
+    name = text[pos : m.start()].rstrip()
     if re.search(r"[.;:!?\n]", name):
         return None
     words = list(re.finditer(r"[A-ZÀ-Ý][\w’']*", name))
     letters = [c for c in m.group(1) if c.isalpha() and c.isupper()]
-    if not letters or not words or words[0].start() != 0:
+    if not letters or not words:
         return None
-    if words[0].group(0)[0] != letters[0]:  # "UK's Foreign, … Office (FCDO)": skip a qualifier
-        if len(words) < 2 or words[1].group(0)[0] != letters[0]:
-            return None
-    initials = [w.group(0)[0] for w in words]
-    it = iter(initials)
-    if all(any(c == i for i in it) for c in letters[1:]):
-        return m.start()
+    for first in range(min(len(words), 8)):
+        if words[first].group(0)[0] != letters[0]:
+            continue
+        initials = iter(w.group(0)[0] for w in words[first:])
+        if all(any(c == i for i in initials) for c in letters[1:]):
+            return pos + words[first].start(), pos + len(name)
     return None
 
 
@@ -325,7 +401,7 @@ def _proper_name_end(text: str, pos: int, limit: int, lex: Lexicons) -> int | No
                 end is not None
                 and joiner
                 and fold(joiner.group(0)).rstrip("'") in lex.name_joiners
-                and joiners < 2
+                and joiners < 3
             ):
                 cursor += joiner.end()
                 joiners += 1

@@ -73,7 +73,10 @@ def build_lexicons(reference: Reference) -> Lexicons:
             if not c.iri.endswith("/exact")
             for t in c.terms
         ),
-        roles=Matcher(t for c in reference.roles.values() for t in c.terms if t.text != c.label),
+        # every label of a role is a cue, but a bare "partner" or "funder" says too little
+        roles=Matcher(
+            t for c in reference.roles.values() for t in c.terms if " " in t.text.strip()
+        ),
         organisations=Matcher(_terms(reference.organisations)),
         countries=Matcher(_terms(countries)),
         cues={kind: Matcher(_cue_terms(cues, kind)) for kind, cues in reference.cues.items()},

@@ -60,9 +60,10 @@ def find_partners(ctx: Context, orgs: list[OrgMention], country: str | None) -> 
         if before is not None:
             add(before, cue.iri, before.start, cue.end)
     for line_start, line_end in _donor_lists(ctx):  # "Donors\nCanada, ECHO, Germany…"
-        for m in orgs:
-            if line_start <= m.start < line_end:
-                add(m, ROLE + "funder", m.start, m.end)
+        for item in re.finditer(r"[^,;]+", doc.text[line_start:line_end]):
+            mention = name_at(doc, lex, line_start + item.start(), country)
+            if mention is not None and mention.end <= line_end:
+                add(mention, ROLE + "funder", mention.start, mention.end)
     for sentence in doc.sentences:
         if doc.is_boilerplate(sentence.start):
             continue
@@ -125,9 +126,16 @@ def _donor_lists(ctx: Context) -> list[tuple[int, int]]:
     """The line after a "Donors" / "Bailleurs" heading: every organisation on it is a funder."""
     lines = [line for line in ctx.doc.lines if line.text.strip()]
     out = []
-    for line, following in zip(lines, lines[1:], strict=False):
-        heading = re.sub(r"[\s:]+$", "", ctx.doc.folded[line.start : line.end].strip())
-        if heading in ctx.lex.donor_headings and not following.boilerplate:
+    for line, following in zip(lines, [*lines[1:], None], strict=False):
+        folded = ctx.doc.folded[line.start : line.end].strip()
+        heading, colon, rest = folded.partition(":")
+        if heading.strip() not in ctx.lex.donor_headings:
+            continue
+        if colon and rest.strip():  # "Bailleurs : UNICEF, PAM, Ambassade de France"
+            out.append(
+                (line.start + ctx.doc.folded[line.start : line.end].index(":") + 1, line.end)
+            )
+        elif following is not None and not following.boilerplate:
             out.append((following.start, following.end))
     return out
 
