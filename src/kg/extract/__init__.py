@@ -21,6 +21,7 @@ from kg.extract.figures import (
     extract_figures,
     infer_document_year,
     merge_repeats,
+    title_year,
 )
 from kg.extract.lexicons import Lexicons, default_lexicons
 from kg.extract.numbers import find_numbers
@@ -67,15 +68,22 @@ def extract_report(report: Report, lex: Lexicons | None = None) -> Extraction:
         doc, lex, publisher.iri if publisher else None, publisher_mentions, places, numbers
     )
     annotate_sections(ctx)
-    doc_year = report.meta.year or document_year(ctx)
+    doc_year = report.meta.year or document_year(ctx) or title_year(ctx)
     figures, unclassified = extract_figures(ctx, doc_year)
     if doc_year is None:
         inferred = infer_document_year(figures)
         if inferred is not None:
             doc_year = inferred
             for fig in figures:
-                if fig.year is None and fig.kind == "outcome":
-                    fig.year, fig.year_source = inferred, "document"
+                sentence = doc.sentence_at(fig.start)
+                present = sentence is not None and ctx.cues_between(
+                    "present", sentence.start, sentence.end
+                )
+                if fig.year is None and fig.kind == "outcome" and not present:
+                    fig.year, fig.year_source = (
+                        inferred,
+                        "document",
+                    )  # "Today, we run…" stays undated
     figures, repeats = merge_repeats(figures)
     unclassified.extend(repeats)
     for unknown in find_unknown_places(doc, places, lex):

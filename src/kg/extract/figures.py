@@ -149,8 +149,10 @@ def document_year(ctx: Context) -> int | None:
             period = None  # "funding requirements (January–June 2024)" dates a need, not data
         if line.boilerplate and not period:
             continue
-        if not period and not _cue_in(ctx, "document-year", line.start, line.end):
-            continue
+        if not period and (
+            len(line.text) > 120 or not _cue_in(ctx, "document-year", line.start, line.end)
+        ):
+            continue  # a document line is short: "Data from … Activity Report 2023"
         years = [
             n
             for n in ctx.numbers
@@ -184,17 +186,25 @@ def _sentence_year(ctx: Context, sentence: Sentence, number: NumberMention) -> i
     if not candidates:
         return None
     before = [n for n in candidates if n.end <= number.start]
-    after = [
-        n
-        for n in candidates
-        if n.start >= number.end
-        and not any(f.role == "figure" and number.end <= f.start < n.start for f in ctx.numbers)
-    ]
+    after = [n for n in candidates if n.start >= number.end]
     if after:
-        return int(after[0].value)
+        between = ctx.doc.text[number.end : after[0].start]
+        others = [
+            f for f in ctx.numbers if f.role == "figure" and number.end <= f.start < after[0].start
+        ]
+        # "11,200…, up from 7,850 in 2021": that year is the other figure's
+        if not others or (not before and not _COMPARISON.search(between)):
+            return int(after[0].value)
     if before:
         return int(before[-1].value)
     return None
+
+
+_COMPARISON = re.compile(
+    r"\b(?:up from|down from|compared (?:to|with)|against|versus|vs\.?|contre|par rapport à|"
+    r"from\s+[\d,.\s]+\s+to)\b",
+    re.IGNORECASE,
+)
 
 
 def paragraph_year(ctx: Context, sentence: Sentence) -> int | None:
@@ -665,6 +675,21 @@ def _unique_places(places: list[PlaceMention]) -> list[PlaceRef]:
     for p in places:
         seen.setdefault(p.iri, PlaceRef(p.label, p.iri, p.level, p.parent))
     return list(seen.values())
+
+
+def title_year(ctx: Context) -> int | None:
+    """ "INONDATIONS 2024 : LA CROIX-ROUGE…": the year in the page's first heading."""
+    for index, section in enumerate(ctx.doc.sections):
+        if section.heading:
+            # a year, not a date: "updated March 2024" is when the page was written
+            years = {
+                n.value
+                for n in ctx.years_between(section.start, section.start + len(section.heading))
+                if n.role == "year"
+            }
+            if index <= 3 and len(years) == 1:
+                return int(years.pop())
+    return None
 
 
 def infer_document_year(figures: list[Figure]) -> int | None:
