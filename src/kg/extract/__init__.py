@@ -116,7 +116,7 @@ def extract_report(report: Report, lex: Lexicons | None = None) -> Extraction:
     unclassified.sort(key=lambda u: (u.start, u.end))
     mentions = [Mention("place", p.label, p.iri, p.start, p.end) for p in work_places]
     mentions += [Mention("organisation", m.label, m.iri, m.start, m.end) for m in orgs]
-    for m in lex.sectors.find(text, doc.folded):
+    for m in doc.found(lex.sectors):
         if not doc.is_boilerplate(m.start):
             concept = lex.reference.sectors[m.iri]
             mentions.append(Mention("sector", concept.label, m.iri, m.start, m.end))
@@ -164,7 +164,7 @@ def _country(name: str | None, doc: Document, lex: Lexicons) -> Named | None:
             iri = sorted(iris)[0]
             return Named(places[iri].label, iri)
         return None
-    hits = [m for m in lex.countries.find(doc.text, doc.folded) if not doc.is_boilerplate(m.start)]
+    hits = [m for m in doc.found(lex.countries) if not doc.is_boilerplate(m.start)]
     if not hits:
         return None
     counts = Counter(m.iri for m in hits)

@@ -43,7 +43,7 @@ def find_places(doc: Document, lex: Lexicons, country: str | None) -> list[Place
     """Place mentions outside page furniture, each resolved to one gazetteer entry."""
     matcher = lex.places_matcher(country)
     groups: dict[tuple[int, int], list[Match]] = {}
-    for m in matcher.find(doc.text, doc.folded):
+    for m in doc.found(matcher):
         if doc.is_boilerplate(m.start):
             continue
         groups.setdefault((m.start, m.end), []).append(m)
@@ -192,9 +192,9 @@ def find_unknown_places(
         if any(cs < e and s < ce for cs, ce in covered):
             continue
         if (
-            lex.organisations.find(doc.text, doc.folded, s, e)
-            or lex.countries.find(doc.text, doc.folded, s, e)
-            or lex.sectors.find(doc.text, doc.folded, s, e)
+            doc.found(lex.organisations, s, e)
+            or doc.found(lex.countries, s, e)
+            or doc.found(lex.sectors, s, e)
         ):
             continue
         if _sentence_initial_word(doc.text, s) and " " not in name:
@@ -236,7 +236,7 @@ GOVERNMENT = "https://w3id.org/humanitarian-kg/ontology#GovernmentBody"
 def find_organisations(doc: Document, lex: Lexicons, country: str | None) -> list[OrgMention]:
     """Reference organisations named in the text, outside page furniture."""
     out = []
-    for m in lex.organisations.find(doc.text, doc.folded):
+    for m in doc.found(lex.organisations):
         if doc.is_boilerplate(m.start):
             continue
         out.append(_known(lex, m.start, m.end, m.iri, doc.text[m.start : m.end], country))
@@ -302,7 +302,7 @@ def _name_here(
             return OrgMention(
                 pos, paren.end(), iri, concept.label, paren.group(1), org_type=concept.org_type
             )
-    known = [m for m in lex.organisations.find(text, doc.folded, pos, limit) if m.start == pos]
+    known = [m for m in doc.found(lex.organisations, pos, limit) if m.start == pos]
     if known:
         best = max(known, key=lambda m: m.end - m.start)
         mention = _known(lex, best.start, best.end, best.iri, best.text, country)

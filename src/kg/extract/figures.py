@@ -69,7 +69,6 @@ class Context:
     _sentence_index: dict[int, int] = field(default_factory=dict)
     _owned_cache: dict[int, bool] = field(default_factory=dict)
     _block_owned: dict[int, bool] = field(default_factory=dict)
-    _cue_hits: dict[str, list[Match]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._years = [n for n in self.numbers if n.role in ("year", "date") and n.value >= 1900]
@@ -77,19 +76,8 @@ class Context:
 
     def cues_between(self, kind: str, start: int, end: int) -> list[Match]:
         """Cue matches of one kind lying within [start, end) (found once per document)."""
-        hits = self._cue_hits.get(kind)
-        if hits is None:
-            matcher = self.lex.cues.get(kind)
-            hits = matcher.find(self.doc.text, self.doc.folded) if matcher else []
-            self._cue_hits[kind] = hits
-        out = []
-        for index in range(bisect_left(hits, start, key=lambda m: m.start), len(hits)):
-            match = hits[index]
-            if match.start >= end:
-                break
-            if match.end <= end:
-                out.append(match)
-        return out
+        matcher = self.lex.cues.get(kind)
+        return self.doc.found(matcher, start, end) if matcher else []
 
     def years_between(self, start: int, end: int) -> list[NumberMention]:
         lo = bisect_left(self._years, start, key=lambda n: n.start)
@@ -131,7 +119,7 @@ def annotate_sections(ctx: Context) -> None:
                 if ctx.section_years[index] is None:
                     ctx.section_years[index] = ctx.section_years.get(index - 1)
         ctx.section_kinds[index] = kind
-        sectors = ctx.lex.sectors.find(doc.text, doc.folded, s, e) if section.heading else []
+        sectors = doc.found(ctx.lex.sectors, s, e) if section.heading else []
         ctx.section_sectors[index] = sectors[0].iri if sectors else None
 
 
@@ -359,7 +347,7 @@ def _clause_follows(ctx: Context, pos: int, limit: int) -> bool:
 def _qualifier(ctx: Context, number: NumberMention) -> str:
     doc = ctx.doc
     start = max(0, number.start - 40)
-    for m in reversed(ctx.lex.qualifiers.find(doc.text, doc.folded, start, number.start)):
+    for m in reversed(doc.found(ctx.lex.qualifiers, start, number.start)):
         gap = doc.folded[m.end : number.start]
         if gap.strip() == "" and "\n\n" not in gap:
             return m.iri.rsplit("/", 1)[-1]
@@ -518,7 +506,7 @@ def _sector(ctx: Context, counted: str, indicator: str | None, sentence: Sentenc
         if concept and concept.sector:
             return concept.sector
     for s, e in _sentence_bounds(sentence):
-        hits = ctx.lex.sectors.find(ctx.doc.text, ctx.doc.folded, s, e)
+        hits = ctx.doc.found(ctx.lex.sectors, s, e)
         if hits:
             return hits[0].iri
     return ctx.section_sectors.get(sentence.section)

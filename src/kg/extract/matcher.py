@@ -58,6 +58,17 @@ def _inside_name(text: str, start: int) -> bool:
     return start >= 2 and text[start - 1] in "'’" and text[start - 2].isupper()
 
 
+def _without_overlaps(
+    candidates: list[tuple[int, int, frozenset[str] | set[str]]],
+) -> list[tuple[int, int, frozenset[str] | set[str]]]:
+    """Longest first; a candidate overlapping one already kept is dropped."""
+    kept: list[tuple[int, int, frozenset[str] | set[str]]] = []
+    for cand in sorted(candidates, key=lambda c: (-(c[1] - c[0]), c[0])):
+        if not any(cand[0] < k[1] and k[0] < cand[1] for k in kept):
+            kept.append(cand)
+    return kept
+
+
 class Matcher:
     """A compiled lexicon: surface forms to IRIs (a form may mean several things)."""
 
@@ -90,30 +101,34 @@ class Matcher:
         return set(self._lookup_folded(re.sub(r"[\s\-]+", " ", fold(surface.strip()))))
 
     def find(self, text: str, folded: str, start: int = 0, end: int | None = None) -> list[Match]:
-        """All non-overlapping matches in text[start:end], longest first, sorted by offset."""
+        """All non-overlapping matches in text[start:end], sorted by offset.
+
+        Each regex scan is already leftmost-longest and non-overlapping; where label and
+        acronym matches overlap, the longer one wins.
+        """
         end = len(text) if end is None else end
-        candidates: list[tuple[int, int, frozenset[str]]] = []
+        candidates: list[tuple[int, int, frozenset[str] | set[str]]] = []
         if self._folded_re is not None:
             for m in self._folded_re.finditer(folded, start, end):
                 if _inside_name(text, m.start()):
                     continue
-                form = re.sub(r"[\s\-]+", " ", m.group(0))
-                iris = self._lookup_folded(form)
-                candidates.append((m.start(), m.end(), frozenset(iris)))
+                form = m.group(0)
+                iris = self._folded.get(form) or self._lookup_folded(re.sub(r"[\s\-]+", " ", form))
+                candidates.append((m.start(), m.end(), iris))
         if self._exact_re is not None:
-            for m in self._exact_re.finditer(text, start, end):
-                candidates.append((m.start(), m.end(), frozenset(self._exact.get(m.group(0), ()))))
-        candidates.sort(key=lambda c: (-(c[1] - c[0]), c[0]))
-        taken: list[tuple[int, int]] = []
-        out: list[Match] = []
-        for s, e, found in candidates:
-            if any(s < te and ts < e for ts, te in taken):
-                continue
-            taken.append((s, e))
-            for iri in sorted(found):
-                out.append(Match(s, e, iri, text[s:e]))
-        out.sort(key=lambda m: (m.start, m.end, m.iri))
-        return out
+            exact = [
+                (m.start(), m.end(), self._exact.get(m.group(0), set()))
+                for m in self._exact_re.finditer(text, start, end)
+            ]
+            if candidates and exact:
+                candidates = _without_overlaps(candidates + exact)
+            else:
+                candidates = candidates or exact
+        return [
+            Match(s, e, iri, text[s:e])
+            for s, e, found in sorted(candidates, key=lambda c: (c[0], c[1]))
+            for iri in sorted(found)
+        ]
 
     def _lookup_folded(self, form: str) -> set[str]:
         if form in self._folded:

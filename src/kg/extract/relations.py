@@ -42,7 +42,7 @@ def find_partners(ctx: Context, orgs: list[OrgMention], country: str | None) -> 
                 new=mention.new,
             )
 
-    for cue in lex.roles.find(doc.text, doc.folded):
+    for cue in doc.found(lex.roles):
         if doc.is_boilerplate(cue.start):
             continue
         mention = name_at(doc, lex, _skip_space(doc.text, cue.end), country)
@@ -205,7 +205,7 @@ def find_presences(
         if not owned and not working:
             continue
         work_places.extend(places)
-        sectors = [m.iri for m in lex.sectors.find(doc.text, doc.folded, s, e)]
+        sectors = [m.iri for m in doc.found(lex.sectors, s, e)]
         if not sectors and ctx.section_sectors.get(sentence.section):
             sectors = [ctx.section_sectors[sentence.section]]  # type: ignore[list-item]
         if not sectors and main_sector:

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
 
 _SPECIAL = {
     "\u2019": "'",
@@ -97,6 +99,23 @@ class Document:
     sentences: list[Sentence] = field(default_factory=list)
     sections: list[Section] = field(default_factory=list)
     footnotes: dict[str, str] = field(default_factory=dict)
+    _found: dict[int, list[Any]] = field(default_factory=dict)
+
+    def found(self, matcher: Any, start: int = 0, end: int | None = None) -> list[Any]:
+        """A lexicon's matches in [start, end), looked up once per document and per lexicon."""
+        key = id(matcher)
+        if key not in self._found:
+            self._found[key] = matcher.find(self.text, self.folded)
+        matches = self._found[key]
+        end = len(self.text) if end is None else end
+        lo = bisect_left(matches, start, key=lambda m: m.start)
+        out = []
+        for m in matches[lo:]:
+            if m.start >= end:
+                break
+            if m.end <= end:
+                out.append(m)
+        return out
 
     def is_boilerplate(self, offset: int) -> bool:
         line = self.line_at(offset)
