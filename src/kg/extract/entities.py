@@ -222,7 +222,10 @@ class OrgMention:
     org_type: str | None = None
 
 
-_CAP_WORD = re.compile(r"[A-ZÀ-Ý][\w'’\-]*|[A-Z]{2,}[\w\-]*")
+# a capitalised word, or a word that starts a public body's name even in lower case
+_CAP_WORD = re.compile(
+    r"[A-ZÀ-Ý][\w'’\-]*|[A-Z]{2,}[\w\-]*|(?:ministère|ministry|délégation|direction)\b"
+)
 _ACRONYM_DEF = re.compile(r"\s*\(([A-Z][A-Za-z0-9&\-]{1,14})\)")
 _ARTICLE = re.compile(
     r"^(?:(?:the|its|their|our|his|her|le|la|les|son|sa|ses|leur|leurs|notre|nos)\s+|l['’]\s*)",
@@ -270,7 +273,11 @@ def name_at(doc: Document, lex: Lexicons, start: int, country: str | None) -> Or
         if described:
             found = _name_here(doc, lex, described.end(), limit, country)
     if found is None:  # "avec notre partenaire de mise en œuvre, le Réseau …"
-        aside = re.match(r"[^,.;:\n(]{1,40},\s*", text[pos:limit])
+        aside = re.match(
+            r"[^,.;:\n(]{1,60},\s*(?:in particular|notably|especially|including|notamment|"
+            r"en particulier)?\s*",
+            text[pos:limit],
+        )
         if aside and not text[pos : pos + 1].isupper():
             after = pos + aside.end()
             article = _ARTICLE.match(text[after:limit])

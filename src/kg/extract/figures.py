@@ -381,14 +381,14 @@ def _classify(
     previous = [n for n in ctx.numbers if n.end <= number.start and n.start >= sentence.start]
     window_start = max([sentence.start] + [n.end for n in previous if n.role == "figure"])
     clause_end = _clause_end(doc.text, counted_end, sentence.end)
-    clause_start = _clause_start(doc.text, window_start, number.start)
     if ctx.section_kinds.get(sentence.section) == "target" or _cue_in(
         ctx, "target", sentence.start, counted_end
     ):
         return None, "a target or plan, not a result"
     if ctx.section_kinds.get(sentence.section) == "funding":
         return None, "a money amount or budget share (funding)"
-    near_start, near_end = max(clause_start, number.start - 25), min(clause_end, number.end + 25)
+    near_start = max(sentence.start, number.start - 25)  # "Funded: 17%", "Budget : 3,5 M"
+    near_end = min(clause_end, number.end + 25)
     if number.unit == "money" or _cue_in(ctx, "funding", near_start, near_end):
         return None, "a money amount (funding)"
     if _footnoted(ctx, number, sentence):
@@ -487,6 +487,10 @@ def _places_for(ctx: Context, sentence: Sentence) -> list[PlaceMention]:
     out: list[PlaceMention] = []
     for s, e in _sentence_bounds(sentence):
         out.extend(p for p in ctx.places if s <= p.start < e)
+    if not out:  # "Far North Region" as the heading of the section the figure is in
+        section = ctx.doc.sections[sentence.section]
+        end = section.start + len(section.heading)
+        out.extend(p for p in ctx.places if section.start <= p.start < end)
     return out
 
 
