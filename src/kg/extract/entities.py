@@ -171,10 +171,10 @@ def find_unknown_places(
     for regex in (_LIST_BEFORE_TYPE, _LIST_AFTER_IN):
         for m in regex.finditer(doc.text):
             start = m.start(1)
-            for name in _NAME_RE.finditer(doc.text, start, m.end()):
-                if name.group(1).lower() in {"and", "et"}:
+            for found in _NAME_RE.finditer(doc.text, start, m.end()):
+                if found.group(1).lower() in {"and", "et"}:
                     continue
-                candidates.append((name.start(1), name.end(1), name.group(1)))
+                candidates.append((found.start(1), found.end(1), found.group(1)))
     for place in known:  # "Assamaka, in the Agadez region"
         before = re.search(
             _NAME + r",\s+in\s+(?:the\s+)?$", doc.text[max(0, place.start - 60) : place.start]

@@ -116,7 +116,7 @@ class Matcher:
                 iris = self._folded.get(form) or self._lookup_folded(re.sub(r"[\s\-]+", " ", form))
                 candidates.append((m.start(), m.end(), iris))
         if self._exact_re is not None:
-            exact = [
+            exact: list[tuple[int, int, frozenset[str] | set[str]]] = [
                 (m.start(), m.end(), self._exact.get(m.group(0), set()))
                 for m in self._exact_re.finditer(text, start, end)
             ]

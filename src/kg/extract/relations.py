@@ -206,8 +206,9 @@ def find_presences(
             continue
         work_places.extend(places)
         sectors = [m.iri for m in doc.found(lex.sectors, s, e)]
-        if not sectors and ctx.section_sectors.get(sentence.section):
-            sectors = [ctx.section_sectors[sentence.section]]  # type: ignore[list-item]
+        heading_sector = ctx.section_sectors.get(sentence.section)
+        if not sectors and heading_sector:
+            sectors = [heading_sector]
         if not sectors and main_sector:
             sectors = [main_sector]
         year = _sentence_year(ctx, sentence, _anchor(s))
