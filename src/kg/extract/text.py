@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
@@ -122,29 +122,16 @@ class Document:
         return line is not None and line.boilerplate
 
     def line_at(self, offset: int) -> Line | None:
-        lo, hi = 0, len(self.lines) - 1
-        while lo <= hi:
-            mid = (lo + hi) // 2
-            line = self.lines[mid]
-            if offset < line.start:
-                hi = mid - 1
-            elif offset > line.end:
-                lo = mid + 1
-            else:
-                return line
+        """The line holding offset (its end, the newline position, included)."""
+        index = bisect_right(self.lines, offset, key=lambda line: line.start) - 1
+        if index >= 0 and offset <= self.lines[index].end:
+            return self.lines[index]
         return None
 
     def sentence_at(self, offset: int) -> Sentence | None:
-        lo, hi = 0, len(self.sentences) - 1
-        while lo <= hi:
-            mid = (lo + hi) // 2
-            sentence = self.sentences[mid]
-            if offset < sentence.start:
-                hi = mid - 1
-            elif offset >= sentence.end:
-                lo = mid + 1
-            else:
-                return sentence
+        index = bisect_right(self.sentences, offset, key=lambda sentence: sentence.start) - 1
+        if index >= 0 and offset < self.sentences[index].end:
+            return self.sentences[index]
         return None
 
 
