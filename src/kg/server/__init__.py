@@ -1,0 +1,1 @@
+"""The SPARQL HTTP endpoint (`kg serve`): see docs/sparql-endpoint.md."""

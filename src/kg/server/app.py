@@ -1,0 +1,391 @@
+"""The HTTP server: routing, the SPARQL 1.1 Protocol, static files, CORS.
+
+Standard library only (`http.server.ThreadingHTTPServer`): one thread per connection reads
+the request and waits for a query worker (kg.server.pool); the queries themselves run in the
+worker processes, so a slow query never holds the GIL or a thread of this process for longer
+than its time limit.
+
+Routes:
+    /                     the query page (kg/web/index.html)
+    /static/NAME          files of kg/web/
+    /sparql               SPARQL 1.1 Protocol (GET, POST form, POST sparql-query), and the
+                          Service Description when GET has no query
+    /api/queries          the named queries (name, title, description, parameters, text) as JSON
+    /id/PATH              the resource https://w3id.org/humanitarian-kg/id/PATH
+    /ontology             the ontology graph
+    /void, /.well-known/void   the VoID description of the dataset
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import signal
+import sys
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from kg import __version__
+from kg.query import list_queries
+from kg.server.guard import QueryRefused, check_query, check_variable
+from kg.server.pages import LinkedData, ServiceLimits
+from kg.server.pool import PoolBusy, PoolError, QueryTimeout, WorkerPool
+from kg.server.worker import Answer, Job, error
+from kg.store import open_store
+
+log = logging.getLogger(__name__)
+
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
+STATIC_TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".rq": "application/sparql-query; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+}
+_STATIC_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
+_HOST_RE = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
+ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+
+
+@dataclass(frozen=True)
+class ServerConfig:
+    store: Path
+    host: str = "127.0.0.1"
+    port: int = 8000
+    timeout: float = 10.0
+    max_results: int = 10_000
+    workers: int = 2
+    max_body: int = 1_000_000
+    queue_timeout: float = 30.0  # how long a request may wait for a free worker (then 503)
+    quiet: bool = False
+
+
+class KGServer(ThreadingHTTPServer):
+    daemon_threads = True
+    allow_reuse_address = True
+    request_queue_size = 128
+
+    def __init__(self, config: ServerConfig) -> None:
+        del_store = open_store(config.store)  # a clear StoreNotFoundError before anything else
+        del del_store
+        self.config = config
+        self.pool = WorkerPool(config.store, config.workers)
+        try:
+            super().__init__((config.host, config.port), Handler)
+        except BaseException:
+            self.pool.close()
+            raise
+        self.pages = LinkedData(self.run_job, ServiceLimits(config.timeout, config.max_results))
+        self.queries_json = json.dumps(
+            [
+                {
+                    "name": q.name,
+                    "title": q.title,
+                    "description": q.description,
+                    "params": [
+                        {"name": p.name, "required": p.required, "type": p.type, "doc": p.doc}
+                        for p in q.params
+                    ],
+                    "text": q.text,
+                }
+                for q in list_queries()
+            ],
+            ensure_ascii=False,
+        ).encode("utf-8")
+
+    @property
+    def url(self) -> str:
+        host, port = self.server_address[:2]
+        host = str(host)
+        return f"http://{'[' + host + ']' if ':' in host else host}:{port}"
+
+    def run_job(self, job: Job, timeout: float | None = None) -> Answer:
+        """Run a job on the pool; time-outs and a busy pool become error answers."""
+        limit = self.config.timeout if timeout is None else timeout
+        try:
+            return self.pool.run(job, limit, wait=self.config.queue_timeout)
+        except QueryTimeout as exc:
+            return error(504, str(exc))
+        except PoolBusy as exc:
+            return error(503, str(exc), **{"Retry-After": "1"})
+        except PoolError as exc:
+            return error(500, str(exc))
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.pool.close()
+
+
+class Handler(BaseHTTPRequestHandler):
+    server: KGServer
+    protocol_version = "HTTP/1.1"
+    server_version = f"humanitarian-kg/{__version__}"
+    # Headers and body go out in separate writes: without TCP_NODELAY, Nagle's algorithm and
+    # the client's delayed ACK add about 40 ms to every keep-alive answer (measured).
+    disable_nagle_algorithm = True
+
+    # --- methods ---------------------------------------------------------------------------
+
+    def do_GET(self) -> None:  # noqa: N802 - http.server's naming
+        self._handle("GET")
+
+    def do_HEAD(self) -> None:  # noqa: N802
+        self._handle("HEAD")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._handle("POST")
+
+    def do_OPTIONS(self) -> None:  # noqa: N802
+        headers = [
+            ("Allow", ALLOWED_METHODS),
+            ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
+            ("Access-Control-Allow-Headers",
+             self.headers.get("Access-Control-Request-Headers") or "Accept, Content-Type"),
+            ("Access-Control-Max-Age", "86400"),
+        ]
+        self._send(Answer(204, "text/plain; charset=utf-8", b"", headers=tuple(headers)))
+
+    def _not_allowed(self) -> None:
+        self._drain()
+        self._send(error(405, f"{self.command} is not supported here: use GET or POST",
+                         Allow=ALLOWED_METHODS))
+
+    do_PUT = do_DELETE = do_PATCH = _not_allowed  # noqa: N815
+
+    # --- dispatch --------------------------------------------------------------------------
+
+    def _handle(self, method: str) -> None:
+        try:
+            answer = self._route(method)
+        except QueryRefused as exc:
+            answer = error(exc.status, str(exc))
+        except Exception:
+            log.exception("error answering %s %s", method, self.path)
+            answer = error(500, "internal server error (see the server's log)")
+        self._send(answer, head=method == "HEAD")
+
+    def _route(self, method: str) -> Answer:
+        url = urlsplit(self.path)
+        path = url.path
+        if path == "/sparql" or path == "/sparql/":
+            return self._sparql(method, url.query)
+        if method == "POST":
+            self._drain()
+            return error(405, f"POST is only accepted at /sparql, not {path}",
+                         Allow="GET, HEAD, OPTIONS")
+        params = parse_qs(url.query)
+        accept = self.headers.get("Accept")
+        requested = params.get("format", [None])[0]
+        if path in ("/", "/index.html"):
+            return self._static("index.html")
+        if path.startswith("/static/"):
+            return self._static(path[len("/static/"):])
+        if path.startswith("/id/"):
+            return self.server.pages.resource(unquote(path[len("/id/"):]), accept, requested)
+        if path in ("/ontology", "/ontology/"):
+            return self.server.pages.ontology(accept, requested)
+        if path in ("/void", "/.well-known/void"):
+            return self.server.pages.void(self._base(), accept, requested)
+        if path == "/api/queries":
+            return Answer(200, "application/json; charset=utf-8", self.server.queries_json)
+        if path == "/favicon.ico":
+            return Answer(204, "image/x-icon", b"")
+        return error(404, f"nothing at {path}: see / for the query page, /sparql for SPARQL")
+
+    # --- SPARQL 1.1 Protocol ---------------------------------------------------------------
+
+    def _sparql(self, method: str, query_string: str) -> Answer:
+        params = _parse_form(query_string)
+        if method == "POST":
+            media, charset = _content_type(self.headers.get("Content-Type"))
+            if media == "application/sparql-update":
+                self._drain()
+                raise QueryRefused("this endpoint is read-only: SPARQL Update is refused", 403)
+            if media not in ("application/x-www-form-urlencoded", "application/sparql-query"):
+                self._drain()
+                raise QueryRefused(
+                    f"unsupported Content-Type {media or '(none)'}: POST a query as "
+                    "application/x-www-form-urlencoded (query=…) or application/sparql-query",
+                    415,
+                )
+            if charset not in ("utf-8", "utf8"):
+                self._drain()
+                raise QueryRefused(f"unsupported charset {charset}: send UTF-8", 415)
+            body = self._read_body()
+            try:
+                text = body.decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise QueryRefused(f"the request body is not UTF-8: {exc}", 400) from None
+            if media == "application/sparql-query":
+                params.setdefault("query", []).append(text)
+            else:
+                for key, values in _parse_form(text).items():
+                    params.setdefault(key, []).extend(values)
+        if "update" in params:
+            raise QueryRefused("this endpoint is read-only: SPARQL Update is refused", 403)
+        queries = params.get("query", [])
+        accept = self.headers.get("Accept")
+        requested = _single(params, "format")
+        if not queries:
+            if method == "POST":
+                raise QueryRefused("no query: send query=… or a body of "
+                                   "application/sparql-query", 400)
+            return self.server.pages.service_description(self._base(), accept, requested)
+        if len(queries) > 1:
+            raise QueryRefused(f"{len(queries)} queries in one request: send exactly one", 400)
+        inspection = check_query(queries[0])
+        default_graphs = params.get("default-graph-uri")
+        named_graphs = params.get("named-graph-uri")
+        dataset_given = default_graphs is not None or named_graphs is not None
+        bindings = []
+        for key, values in params.items():
+            if key.startswith("$"):
+                if len(values) != 1:
+                    raise QueryRefused(f"{key} given {len(values)} times: give it once", 400)
+                bindings.append((check_variable(key[1:]), values[0]))
+        job = Job(
+            query=queries[0],
+            accept=accept,
+            format=requested,
+            union=not inspection.has_from,
+            default_graphs=tuple(default_graphs or ()) if dataset_given else None,
+            named_graphs=tuple(named_graphs or ()) if dataset_given else None,
+            bindings=tuple(bindings),
+            max_results=self.server.config.max_results,
+        )
+        answer = self.server.run_job(job)
+        return Answer(answer.status, answer.content_type, answer.body, answer.count,
+                      (*answer.headers, ("Vary", "Accept")))
+
+    # --- helpers ---------------------------------------------------------------------------
+
+    def _static(self, name: str) -> Answer:
+        file = WEB_DIR / name
+        if not _STATIC_NAME_RE.match(name) or not file.is_file():
+            return error(404, f"no file {name}")
+        kind = STATIC_TYPES.get(file.suffix, "application/octet-stream")
+        return Answer(200, kind, file.read_bytes(), headers=(("Cache-Control", "no-cache"),))
+
+    def _base(self) -> str:
+        host = self.headers.get("Host", "")
+        return f"http://{host}" if _HOST_RE.match(host) else self.server.url
+
+    def _read_body(self) -> bytes:
+        if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
+            self.close_connection = True
+            raise QueryRefused("chunked request bodies are not supported: send Content-Length",
+                               411)
+        try:
+            length = int(self.headers.get("Content-Length", "0"))
+        except ValueError:
+            self.close_connection = True
+            raise QueryRefused("bad Content-Length", 400) from None
+        if length > self.server.config.max_body:
+            self._drain()  # so the client reads our answer instead of a reset connection
+            raise QueryRefused(f"the request body is larger than "
+                               f"{self.server.config.max_body} bytes", 413)
+        return self.rfile.read(length) if length > 0 else b""
+
+    def _drain(self) -> None:
+        """Read and drop a body we will not use, so the connection can serve the next request."""
+        try:
+            length = int(self.headers.get("Content-Length", "0"))
+        except ValueError:
+            length = -1
+        if 0 < length <= 16 * self.server.config.max_body:
+            while length > 0:
+                chunk = self.rfile.read(min(length, 1 << 16))
+                if not chunk:  # the client went away
+                    self.close_connection = True
+                    break
+                length -= len(chunk)
+        elif length != 0:
+            self.close_connection = True
+
+    def _send(self, answer: Answer, head: bool = False) -> None:
+        self.send_response(answer.status)
+        self.send_header("Content-Type", answer.content_type)
+        self.send_header("Content-Length", str(len(answer.body)))
+        self.send_header("Access-Control-Allow-Origin", "*")
+        self.send_header("Access-Control-Expose-Headers",
+                         "Content-Type, Content-Length, Link, Retry-After, Vary")
+        self.send_header("X-Content-Type-Options", "nosniff")
+        if answer.content_type.startswith("text/html"):
+            self.send_header("Content-Security-Policy", CSP)
+            self.send_header("Referrer-Policy", "no-referrer")
+        for name, value in answer.headers:
+            self.send_header(name, value)
+        self.end_headers()
+        if not head and answer.body:
+            self.wfile.write(answer.body)
+
+    def log_message(self, format: str, *args: object) -> None:  # noqa: A002
+        if self.server.config.quiet:
+            return
+        sys.stderr.write(f"{self.address_string()} {format % args}\n"[:400])
+
+
+def _parse_form(text: str) -> dict[str, list[str]]:
+    try:
+        return parse_qs(text, keep_blank_values=True, errors="strict")
+    except UnicodeDecodeError as exc:
+        raise QueryRefused(f"the request parameters are not UTF-8: {exc}", 400) from None
+
+
+def _content_type(header: str | None) -> tuple[str, str]:
+    """(media type, charset) of a Content-Type header, lower-cased; charset defaults to utf-8."""
+    if not header:
+        return "", "utf-8"
+    media, *params = (part.strip() for part in header.split(";"))
+    charset = "utf-8"
+    for param in params:
+        key, _, value = param.partition("=")
+        if key.strip().lower() == "charset":
+            charset = value.strip().strip('"').lower()
+    return media.lower(), charset
+
+
+def _single(params: dict[str, list[str]], name: str) -> str | None:
+    values = params.get(name)
+    if not values:
+        return None
+    if len(values) > 1:
+        raise QueryRefused(f"{name} given {len(values)} times: give it once", 400)
+    return values[0]
+
+
+def make_server(config: ServerConfig) -> KGServer:
+    """A server bound to config.host:config.port (port 0: a free one), not yet serving."""
+    return KGServer(config)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def serve(config: ServerConfig, ready: Callable[[KGServer], None] | None = None) -> None:
+    """Serve until interrupted (Ctrl-C or SIGTERM), then stop the workers."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _interrupt)
+    server = make_server(config)
+    try:
+        if ready is not None:
+            ready(server)
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
+
+__all__ = ["KGServer", "ServerConfig", "make_server", "serve"]

@@ -1,0 +1,116 @@
+"""Shared by tests/test_server*.py: the seed store, built once per test session, and a
+`kg serve` server running in this process on a free loopback port."""
+
+from __future__ import annotations
+
+import threading
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from kg.build import build
+from kg.query import NamedQuery, QueryParam, list_queries
+from kg.server.app import KGServer, ServerConfig, make_server
+
+ROOT = Path(__file__).resolve().parent.parent
+ARTIFACTS = ROOT / "build" / "test-artifacts"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+# Values for the parameters a named query needs before it can run at all.
+REQUIRED = {"place": "Mopti", "country": "Mali"}
+
+_seed: dict[str, Path] = {}
+
+
+def seed_store(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The seed corpus (data/reports) built into a store once per session."""
+    if "store" not in _seed:
+        path = tmp_path_factory.mktemp("seed") / "store"
+        result = build([ROOT / "data" / "reports"], path)
+        assert result.store is not None, "the seed corpus did not build"
+        _seed["store"] = path
+    return _seed["store"]
+
+
+@dataclass
+class Running:
+    server: KGServer
+    url: str
+
+    @property
+    def sparql(self) -> str:
+        return self.url + "/sparql"
+
+
+@contextmanager
+def running_server(store: Path, **options: object) -> Iterator[Running]:
+    config = ServerConfig(store=store, host="127.0.0.1", port=0, quiet=True, **options)  # type: ignore[arg-type]
+    server = make_server(config)
+    thread = threading.Thread(target=server.serve_forever, name="kg-serve-test", daemon=True)
+    thread.start()
+    try:
+        yield Running(server, server.url)
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=10)
+
+
+@dataclass
+class Response:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8")
+
+    @property
+    def media_type(self) -> str:
+        return self.headers.get("content-type", "").split(";")[0].strip()
+
+
+def request(
+    url: str, method: str = "GET", body: bytes | None = None, headers: dict[str, str] | None = None
+) -> Response:
+    """One HTTP request; error statuses are returned, not raised."""
+    req = urllib.request.Request(  # noqa: S310 - http://127.0.0.1 only
+        url, data=body, method=method, headers=headers or {})
+    try:
+        with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310 - loopback only
+            return Response(resp.status, {k.lower(): v for k, v in resp.headers.items()},
+                            resp.read())
+    except urllib.error.HTTPError as exc:
+        return Response(exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read())
+
+
+def runnable_queries() -> list[NamedQuery]:
+    return list_queries()
+
+
+def params_for(query: NamedQuery) -> dict[str, str]:
+    return {p.name: REQUIRED[p.name] for p in query.params if p.required}
+
+
+def nt_term(param: QueryParam, value: str) -> str:
+    """The N-Triples term a `$param_x` request parameter carries: what run_query binds."""
+    literal = param.term(value)
+    text = literal.value.replace("\\", "\\\\").replace('"', '\\"')
+    if literal.datatype.value == XSD + "string":
+        return f'"{text}"'
+    return f'"{text}"^^<{literal.datatype.value}>'
+
+
+def bindings_for(query: NamedQuery, params: dict[str, str]) -> dict[str, str]:
+    out = {}
+    for name, value in params.items():
+        param = query.param(name)
+        assert param is not None
+        out["$param_" + name] = nt_term(param, value)
+    return out
