@@ -396,6 +396,20 @@ def test_overlaps_and_gaps(store: ox.Store) -> None:
     assert rows(store, "gaps", country="Niger", sector="Health") == [("Tillabéri", "Health")]
 
 
+def test_values_that_name_nothing_give_no_rows(store: ox.Store) -> None:
+    assert rows(store, "who-what-where", place="Atlantis") == []
+    assert rows(store, "outcomes", organisation="Nobody") == []
+    assert rows(store, "totals", sector="Astronomy") == []
+    assert rows(store, "gaps", country="Atlantis") == []
+    assert rows(store, "partnerships", role="implementing partner") == rows(store, "partnerships")
+    # year: the GBV presence states none, so with a year Timbuktu lacks protection work too
+    assert rows(store, "gaps", country="Mali", sector="Protection", year="2023") == [
+        ("Gao", "Protection"),
+        ("Mopti", "Protection"),
+        ("Timbuktu", "Protection"),
+    ]
+
+
 def test_provenance(store: ox.Store) -> None:
     figure = ID + "outcome/msf-mali-2023/100-132"
     result = run_query(store, "provenance", {"figure": figure})

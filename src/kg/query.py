@@ -10,14 +10,26 @@ A named query is a `.rq` file whose first lines are comments:
 A parameter `x` is the SPARQL variable `?param_x`. `run_query` binds it with pyoxigraph's
 `substitutions` (a term, never text pasted into the query): as a plain string literal, or as
 an `xsd:gYear` / `xsd:integer` literal when the header says so. A parameter that is not given
-stays unbound, and the query treats that as "no filter". Two rules keep this working (tested
-in tests/test_store_query.py):
+stays unbound, and the query treats that as "no filter".
 
-- Oxigraph only substitutes variables that are in the SELECT projection: every query projects
-  its `?param_…` variables (and groups by them if it aggregates); `run_query` drops those
-  columns from the result.
-- Oxigraph's `BOUND(?param_x)` is false even when `?param_x` is substituted, so queries test
-  "was it given?" with `COALESCE(STR(?param_x), "") = ""`, never with `BOUND`.
+What Oxigraph (0.5) needs from a query, all checked by tests/test_store_query.py or learnt
+by timing the queries on a 200k-quad store:
+
+- It only substitutes variables in the SELECT projection (also of a sub-select): every query
+  projects its `?param_…` variables (and groups by them if it aggregates); `run_query` drops
+  those columns from the result.
+- `BOUND(?param_x)` is false even when `?param_x` is substituted (and `BIND(?param_x AS ?y)`
+  leaves `?y` unbound): test "was it given?" with `COALESCE(STR(?param_x), "") = ""`.
+- Resolve a parameter once, in a sub-select joined first, to the things it names (`?xScope`,
+  left unbound when the parameter is not given), then filter with
+  `FILTER(!BOUND(?xScope) || EXISTS { ... })`. Label matching inside a per-row EXISTS, or a
+  UNION of "not given" and a sub-select, is evaluated row by row and takes minutes.
+- Inside EXISTS use one triple pattern or one property path per level (nest another FILTER
+  EXISTS for the next step): with two patterns it ran a hundred times slower, as if the
+  join order ignored the outer bindings.
+- Put OPTIONAL after the required patterns; use DISTINCT, since the union default graph
+  returns a triple once per graph holding it (asserted and inferred copies both count).
+- GROUP_CONCAT keeps the order of an ordered sub-select: that is how lists come out sorted.
 
 Queries run with the store's default graph as the union of all named graphs.
 """
