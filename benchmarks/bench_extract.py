@@ -39,7 +39,9 @@ def main() -> None:
         rates.append(len(reports) / (time.perf_counter() - started))
         cpu_rates.append(len(reports) / (time.process_time() - cpu_started))
     chars = sum(len(r.text) for r in reports)
-    print(f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}")
+    print(
+        f"machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}"
+    )
     print(f"{len(reports)} reports, {chars} characters, {args.rounds} rounds")
     print(
         f"wall clock: median {statistics.median(rates):.1f} reports/s "

@@ -1,30 +1,86 @@
 """The main job: read reports, extract, emit, validate, materialise inferences, load the store.
 
-One report that cannot be read or extracted is named with its reason and the others still
-build. A SHACL violation stops the build before the store is touched, so the previous store
-stays usable; so does any failure while loading (see `kg.store.write_store`).
+Each report goes through `kg.pipeline` on its own (read → extract → emit → validate → infer),
+in worker processes when there are many (`workers`, default: the CPU count, at most 4); the
+parent writes what they give into one N-Quads file and bulk-loads it. The organisations several
+reports mint are then validated once on the union of what the reports say about them.
+
+Incremental. The store carries a manifest (`kg-build.json`, see `kg.store`): the pipeline's
+fingerprint (`pipeline_fingerprint`: the code, ontology, shapes, reference data, lexicons,
+inference rules and library versions) and, per report, the digest of its inputs (file name, text
+and sidecar: `kg.pipeline.input_sha256`; size and modification time spare re-reading files that
+did not change). With the same fingerprint, only new and changed reports are processed and
+`kg.store.update_store` replaces their graphs (and their inferred triples) in a copy of the store
+that is swapped in; removed reports' graphs are dropped. A different fingerprint, or many changes,
+rebuild the whole store. Per-report outputs are cached under `<store's directory>/cache/` (one
+JSON file per report, keyed by input digest and fingerprint), so a full rebuild re-extracts
+only what changed. See docs/decisions/0001-incremental-store-updates.md.
+
+One report that cannot be read is named with its reason and the others still build. A SHACL
+violation stops the build before the store is touched, so the previous store stays usable; so
+does any failure while loading. The same inputs give the same store, quad for quad
+(`kg.store.dump_sorted` is byte-identical), whatever the number of workers and the order in
+which they finish.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import hashlib
+import importlib.metadata
+import json
+import multiprocessing
+import os
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph
 
-from kg.emit import emit_report, new_graph
-from kg.extract import extract_report
-from kg.extract.lexicons import default_lexicons
-from kg.inference import materialise
+from kg import __version__, resources
 from kg.model import Extraction
-from kg.namespaces import GRAPH_ONTOLOGY, GRAPH_REFERENCE, report_graph
-from kg.reports import ReportError, find_reports, read_report
-from kg.store import StoreStats, write_store
-from kg.validate import ValidationReport, validate_graph
+from kg.namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_REFERENCE, report_graph, slugify
+from kg.pipeline import (
+    ReportOutput,
+    ReportPipeline,
+    input_sha256,
+    is_local,
+    parse_lines,
+    term_value,
+)
+from kg.reports import find_reports, sidecar_path
+from kg.store import (
+    StoreChanges,
+    StoreStats,
+    open_store,
+    read_manifest,
+    update_store,
+    write_store,
+)
+from kg.validate import ValidationReport, Violation
 
-Progress = Callable[[str, Path], None]
+__all__ = [
+    "BuildResult",
+    "Progress",
+    "ReportResult",
+    "build",
+    "default_workers",
+    "pipeline_fingerprint",
+]
+
+Progress = Callable[[str, int, int, str], None]
+"""`progress(stage, done, total, name)`: stage is "scan", "extract", "validate" or "load"."""
+
+MANIFEST_FORMAT = 1
+POOL_FROM = 48
+"""Worker processes are started from this many reports to process (below, starting them, ~2 s
+each to load the reference data, costs more than it saves)."""
+INCREMENTAL_UP_TO = 0.2
+"""An incremental update when at most this share of the reports changed (else a full build)."""
+CHUNK = 8  # reports per task sent to a worker
 
 
 @dataclass
@@ -34,7 +90,8 @@ class ReportResult:
     error: str | None = None
     facts: int = 0
     triples: int = 0
-    extraction: Extraction | None = None
+    status: str = "built"  # built | cached | unchanged | failed
+    extraction: Extraction | None = None  # not kept by `build` (kept for API compatibility)
 
 
 @dataclass
@@ -44,6 +101,10 @@ class BuildResult:
     store: StoreStats | None = None
     inferred: int = 0
     triples: int = 0
+    mode: str = "full"  # full | incremental | unchanged
+    removed: int = 0
+    seconds: dict[str, float] = field(default_factory=dict)  # CPU seconds per report stage
+    wall: dict[str, float] = field(default_factory=dict)  # wall seconds per build phase
 
     @property
     def failed(self) -> list[ReportResult]:
@@ -57,73 +118,676 @@ class BuildResult:
     def ok(self) -> bool:
         return not self.failed and self.violations == 0 and self.store is not None
 
+    def count(self, status: str) -> int:
+        return sum(1 for r in self.reports if r.status == status)
 
-def extract_graphs(
-    paths: list[Path], progress: Progress | None = None
-) -> tuple[list[ReportResult], dict[str, Graph]]:
-    """Read, extract and emit every report; failures are recorded, not raised."""
-    lex = default_lexicons()
-    known = set(lex.reference.organisations)
-    results: list[ReportResult] = []
-    graphs: dict[str, Graph] = {}
-    for path in find_reports(paths):
-        if progress:
-            progress("extract", path)
-        result = ReportResult(path)
-        results.append(result)
+
+def default_workers(jobs: int) -> int:
+    """Worker processes for `jobs` reports to process: 1 below `POOL_FROM`, else the CPU
+    count (at most 4)."""
+    if jobs < POOL_FROM:
+        return 1
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+# --- the fingerprint --------------------------------------------------------------------------
+
+
+def pipeline_fingerprint() -> str:
+    """Digest of everything a report's graph depends on besides the report itself."""
+    digest = hashlib.sha256(f"kg {__version__}\n".encode())
+    for dist in ("rdflib", "pyshacl", "pyoxigraph", "pycountry"):
         try:
-            report = read_report(path)
-            if report.meta.report_id in graphs:
-                raise ReportError(path, f"another report has the same id {report.meta.report_id!r}")
-            extraction = extract_report(report, lex)
-            graph = emit_report(extraction, known)
-        except ReportError as err:
-            result.error = str(err)
-            continue
-        result.report_id = report.meta.report_id
-        result.extraction = extraction
-        result.facts = extraction.fact_count()
-        result.triples = len(graph)
-        graphs[report.meta.report_id] = graph
-    return results, graphs
+            version = importlib.metadata.version(dist)
+        except importlib.metadata.PackageNotFoundError:
+            version = "?"
+        digest.update(f"{dist} {version}\n".encode())
+    package = Path(__file__).resolve().parent
+    files = sorted(package.rglob("*.py"))
+    for kind, pattern in (
+        ("ontology", "*.ttl"),
+        ("shapes", "*.ttl"),
+        ("reference", "*"),
+        ("lexicon", "*"),
+        ("queries", "inference/*.rq"),
+    ):
+        files.extend(resources.asset_files(kind, pattern))
+    for path in files:
+        if path.is_file():
+            digest.update(f"{path.name}\n".encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
-def build(paths: list[Path], store_path: Path, progress: Progress | None = None) -> BuildResult:
-    """Build the store at `store_path` from the reports under `paths`."""
-    results, graphs = extract_graphs(paths, progress)
-    outcome = BuildResult(reports=results)
-    reference = default_lexicons().reference
-    context = reference.ontology + reference.reference
-    data = new_graph()
-    for graph in graphs.values():
-        data += graph
-    if progress:
-        progress("validate", Path("."))
-    outcome.validation = validate_graph(data, context=context)
-    if outcome.validation.count("Violation"):
-        return outcome
-    pairs: list[tuple[str, Graph]] = [
-        (str(GRAPH_ONTOLOGY), reference.ontology),
-        (str(GRAPH_REFERENCE), reference.reference),
-    ]
-    pairs += [(str(report_graph(rid)), graphs[rid]) for rid in sorted(graphs)]
-    quads = list(_to_quads(pairs))
-    if progress:
-        progress("reason", Path("."))
-    inferred = materialise(quads)
-    outcome.inferred = len(inferred)
-    if progress:
-        progress("load", store_path)
-    outcome.store = write_store(store_path, [*quads, *inferred])
-    outcome.triples = outcome.store.quads
-    return outcome
+# --- planning -----------------------------------------------------------------------------------
 
 
-def _to_quads(pairs: list[tuple[str, Graph]]) -> list[ox.Quad]:
-    out: list[ox.Quad] = []
-    for iri, graph in pairs:
-        name = ox.NamedNode(iri)
-        data = graph.serialize(format="nt", encoding="utf-8")
-        for triple in ox.parse(data, ox.RdfFormat.N_TRIPLES):
-            out.append(ox.Quad(triple.subject, triple.predicate, triple.object, name))
+@dataclass
+class _Item:
+    path: Path
+    report_id: str
+    sha: str = ""
+    stat: list[int] = field(default_factory=list)
+    error: str | None = None
+
+
+def _stat(path: Path) -> list[int]:
+    side = sidecar_path(path)
+    st = path.stat()
+    out = [st.st_size, st.st_mtime_ns]
+    if side.is_file():
+        sst = side.stat()
+        out += [sst.st_size, sst.st_mtime_ns]
     return out
+
+
+def _scan(paths: list[Path], manifest: dict[str, Any] | None) -> list[_Item]:
+    """Every report file with its id and input digest (reused from the manifest when the file
+    and its sidecar have the same size and modification time)."""
+    known = (manifest or {}).get("reports", {})
+    items: list[_Item] = []
+    seen: set[str] = set()
+    for path in find_reports(paths):
+        item = _Item(path, slugify(path.stem))
+        items.append(item)
+        if item.report_id in seen:
+            item.error = f"{path}: another report has the same id {item.report_id!r}"
+            continue
+        seen.add(item.report_id)
+        try:
+            item.stat = _stat(path)
+            entry = known.get(item.report_id)
+            if entry and entry.get("path") == str(path) and entry.get("stat") == item.stat:
+                item.sha = entry["sha"]
+            else:
+                item.sha = input_sha256(path)
+        except OSError:
+            item.sha = ""  # the pipeline names the problem (no such file, a directory…)
+    return items
+
+
+def _load_manifest(store_path: Path) -> dict[str, Any] | None:
+    raw = read_manifest(store_path)
+    if raw is None:
+        return None
+    try:
+        data = json.loads(raw)
+    except ValueError:
+        return None
+    if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
+        return None
+    return data
+
+
+# --- the cache ----------------------------------------------------------------------------------
+
+
+class _Cache:
+    """Per-report outputs on disk: `<dir>/reports/<report-id>.json`."""
+
+    def __init__(self, directory: Path | None, fingerprint: str) -> None:
+        self.dir = directory / "reports" if directory is not None else None
+        self.fingerprint = fingerprint
+
+    def get(self, report_id: str, sha: str) -> ReportOutput | None:
+        if self.dir is None or not sha:
+            return None
+        try:
+            data = json.loads((self.dir / f"{report_id}.json").read_bytes())
+        except (OSError, ValueError):
+            return None
+        if data.get("fingerprint") != self.fingerprint or data.get("input_sha") != sha:
+            return None
+        try:
+            return ReportOutput(
+                path=data["path"],
+                input_sha=data["input_sha"],
+                report_id=data["report_id"],
+                facts=data["facts"],
+                triples=data["triples"],
+                nquads=data["nquads"].encode("utf-8"),
+                inferred=data["inferred"].encode("utf-8"),
+                shared=data["shared"].encode("utf-8"),
+                violations=[Violation(**v) for v in data["violations"]],
+            )
+        except (KeyError, TypeError):
+            return None
+
+    def put(self, out: ReportOutput) -> None:
+        if self.dir is None or out.error or not out.input_sha or out.report_id is None:
+            return
+        data = {
+            "fingerprint": self.fingerprint,
+            "input_sha": out.input_sha,
+            "path": out.path,
+            "report_id": out.report_id,
+            "facts": out.facts,
+            "triples": out.triples,
+            "nquads": out.nquads.decode("utf-8"),
+            "inferred": out.inferred.decode("utf-8"),
+            "shared": out.shared.decode("utf-8"),
+            "violations": [asdict(v) for v in out.violations],
+        }
+        self.dir.mkdir(parents=True, exist_ok=True)
+        target = self.dir / f"{out.report_id}.json"
+        tmp = target.with_name(f"{target.name}.tmp-{os.getpid()}")
+        tmp.write_text(json.dumps(data, ensure_ascii=False), encoding="utf-8")
+        os.replace(tmp, target)
+
+
+# --- processing, in this process or in workers ------------------------------------------------
+
+_WORKER: dict[str, Any] = {}
+"""A worker process's pipeline and cache (set by `_init_worker`, one per process)."""
+
+
+def _init_worker(cache_dir: str | None, fingerprint: str) -> None:
+    _WORKER["pipeline"] = ReportPipeline()
+    _WORKER["cache"] = _Cache(Path(cache_dir) if cache_dir else None, fingerprint)
+
+
+def _work(chunk: list[tuple[str, str]]) -> list[ReportOutput]:
+    pipeline: ReportPipeline = _WORKER["pipeline"]
+    cache: _Cache = _WORKER["cache"]
+    outputs = []
+    for path, sha in chunk:
+        out = pipeline.process(Path(path), sha)
+        cache.put(out)
+        outputs.append(out)
+    return outputs
+
+
+class _Runner:
+    """Processes reports; the parent's own pipeline is made only when needed."""
+
+    def __init__(self, cache: _Cache, cache_dir: Path | None, fingerprint: str) -> None:
+        self.cache = cache
+        self.cache_dir = cache_dir
+        self.fingerprint = fingerprint
+        self._pipeline: ReportPipeline | None = None
+        self.init_seconds = 0.0  # making the parent's pipeline (reference data, lexicons…)
+
+    @property
+    def pipeline(self) -> ReportPipeline:
+        if self._pipeline is None:
+            started = time.perf_counter()
+            self._pipeline = ReportPipeline()
+            self.init_seconds = time.perf_counter() - started
+        return self._pipeline
+
+    def run(
+        self, items: list[_Item], workers: int, progress: Progress | None
+    ) -> Iterator[ReportOutput]:
+        """Outputs in completion order (the caller sorts what must be ordered)."""
+        total = len(items)
+        if workers <= 1 or total < 2:
+            for done, item in enumerate(items, start=1):
+                out = self.pipeline.process(item.path, item.sha)
+                self.cache.put(out)
+                if progress:
+                    progress("extract", done, total, item.path.name)
+                yield out
+            return
+        chunks = [
+            [(str(i.path), i.sha) for i in items[start : start + CHUNK]]
+            for start in range(0, total, CHUNK)
+        ]
+        done = 0
+        with ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=multiprocessing.get_context("spawn"),  # the caller may hold threads
+            initializer=_init_worker,
+            initargs=(str(self.cache_dir) if self.cache_dir else None, self.fingerprint),
+        ) as pool:
+            pending: set[Future[list[ReportOutput]]] = {
+                pool.submit(_work, chunk) for chunk in chunks
+            }
+            _ = self.pipeline  # the parent's own, made while the workers start
+            while pending:
+                finished, pending = wait(pending, return_when=FIRST_COMPLETED)
+                for future in finished:
+                    for out in future.result():
+                        done += 1
+                        if progress:
+                            progress("extract", done, total, Path(out.path).name)
+                        yield out
+
+
+# --- the build ----------------------------------------------------------------------------------
+
+
+def build(
+    paths: list[Path],
+    store_path: Path,
+    progress: Progress | None = None,
+    *,
+    workers: int | None = None,
+    full: bool = False,
+    cache_dir: Path | None | str = "auto",
+) -> BuildResult:
+    """Build (or bring up to date) the store at `store_path` from the reports under `paths`.
+
+    `workers`: processes for extraction and validation (default: `default_workers`). `full`:
+    ignore the store's manifest and rebuild everything (the cache is still used). `cache_dir`:
+    where per-report outputs are cached ("auto": `cache/` beside the store; None: no cache).
+    """
+    started = time.perf_counter()
+    store_path = Path(store_path)
+    cache_path = store_path.parent / "cache" if cache_dir == "auto" else cache_dir
+    cache_path = Path(cache_path) if cache_path is not None else None
+    result = BuildResult()
+    fingerprint = pipeline_fingerprint()
+    manifest = None if full else _load_manifest(store_path)
+    if manifest is not None and manifest.get("fingerprint") != fingerprint:
+        manifest = None
+    if progress:
+        progress("scan", 0, 0, "")
+    items = _scan(paths, manifest)
+    result.wall["scan"] = time.perf_counter() - started
+    cache = _Cache(cache_path, fingerprint)
+    runner = _Runner(cache, cache_path, fingerprint)
+
+    old = (manifest or {}).get("reports", {})
+    current = {i.report_id for i in items if not i.error}
+    removed = sorted(set(old) - current)
+    todo = [i for i in items if not i.error and old.get(i.report_id, {}).get("sha") != i.sha]
+    unchanged = [i for i in items if not i.error and i not in todo]
+    if manifest is not None and (store_path / "CURRENT").is_file():
+        if not todo and not removed:
+            return _unchanged(result, items, manifest, store_path, started)
+        if len(todo) + len(removed) <= max(1, INCREMENTAL_UP_TO * len(current)):
+            return _incremental(
+                result,
+                items,
+                todo,
+                unchanged,
+                removed,
+                manifest,
+                runner,
+                store_path,
+                fingerprint,
+                workers,
+                progress,
+                started,
+            )
+    return _full(result, items, runner, store_path, fingerprint, workers, progress, started)
+
+
+def _unchanged(
+    result: BuildResult,
+    items: list[_Item],
+    manifest: dict[str, Any],
+    store_path: Path,
+    started: float,
+) -> BuildResult:
+    result.mode = "unchanged"
+    entries = manifest["reports"]
+    for item in items:
+        if item.error:
+            result.reports.append(
+                ReportResult(item.path, item.report_id, item.error, status="failed")
+            )
+            continue
+        entry = entries[item.report_id]
+        result.reports.append(
+            ReportResult(
+                item.path,
+                item.report_id,
+                facts=entry["facts"],
+                triples=entry["triples"],
+                status="unchanged",
+            )
+        )
+    result.validation = ValidationReport(True, [], Graph())
+    result.store = StoreStats(store_path, manifest["quads"], manifest["graphs"], 0.0)
+    result.triples, result.inferred = manifest["quads"], manifest["inferred"]
+    result.wall["total"] = time.perf_counter() - started
+    return result
+
+
+def _collect(
+    result: BuildResult,
+    items: list[_Item],
+    outputs: dict[str, ReportOutput],
+    statuses: dict[str, str],
+    entries: dict[str, Any],
+) -> list[Violation]:
+    """Report rows in file order; the violations of the reports' own nodes."""
+    violations: list[Violation] = []
+    for item in items:
+        if item.error:
+            result.reports.append(
+                ReportResult(item.path, item.report_id, item.error, status="failed")
+            )
+            continue
+        out = outputs.get(str(item.path))
+        if out is None:  # unchanged
+            entry = entries[item.report_id]
+            result.reports.append(
+                ReportResult(
+                    item.path,
+                    item.report_id,
+                    facts=entry["facts"],
+                    triples=entry["triples"],
+                    status="unchanged",
+                )
+            )
+            continue
+        if out.error:
+            result.reports.append(ReportResult(item.path, None, out.error, status="failed"))
+            continue
+        result.reports.append(
+            ReportResult(
+                item.path,
+                out.report_id,
+                facts=out.facts,
+                triples=out.triples,
+                status=statuses.get(str(item.path), "built"),
+            )
+        )
+        violations.extend(out.violations)
+        for stage, seconds in out.seconds.items():
+            result.seconds[stage] = result.seconds.get(stage, 0.0) + seconds
+    return violations
+
+
+def _manifest(
+    fingerprint: str,
+    items: list[_Item],
+    outputs: dict[str, ReportOutput],
+    old: dict[str, Any],
+    quads: int,
+    graphs: int,
+    inferred: int,
+) -> bytes:
+    reports: dict[str, Any] = {}
+    for item in items:
+        if item.error:
+            continue
+        out = outputs.get(str(item.path))
+        if out is None:
+            if item.report_id in old:
+                reports[item.report_id] = {**old[item.report_id], "stat": item.stat}
+            continue
+        if out.error:
+            continue
+        reports[item.report_id] = {
+            "path": str(item.path),
+            "sha": out.input_sha,
+            "stat": item.stat,
+            "facts": out.facts,
+            "triples": out.triples,
+        }
+    data = {
+        "format": MANIFEST_FORMAT,
+        "fingerprint": fingerprint,
+        "quads": quads,
+        "graphs": graphs,
+        "inferred": inferred,
+        "reports": dict(sorted(reports.items())),
+    }
+    return (json.dumps(data, indent=1, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _process(
+    items: list[_Item],
+    runner: _Runner,
+    workers: int | None,
+    progress: Progress | None,
+    result: BuildResult,
+    sink: Callable[[ReportOutput], None] | None = None,
+) -> tuple[dict[str, ReportOutput], dict[str, str]]:
+    """Outputs by path (from the cache when it has them), and how each was obtained.
+
+    With `sink`, each output is handed to it as it comes and its N-Quads are then dropped (a
+    full build of 10,000 reports would otherwise hold them all in memory)."""
+    outputs: dict[str, ReportOutput] = {}
+    statuses: dict[str, str] = {}
+    missing: list[_Item] = []
+
+    def keep(out: ReportOutput) -> None:
+        if sink is not None and out.ok:
+            sink(out)
+            out.nquads = out.inferred = b""
+        outputs[out.path] = out
+
+    for item in items:
+        hit = runner.cache.get(item.report_id, item.sha)
+        if hit is not None and hit.path == str(item.path):
+            keep(hit)
+            statuses[str(item.path)] = "cached"
+        else:
+            missing.append(item)
+    started = time.perf_counter()
+    count = workers if workers is not None else default_workers(len(missing))
+    for out in runner.run(missing, count, progress):
+        keep(out)
+    result.wall["process"] = time.perf_counter() - started
+    result.wall["workers"] = count
+    result.wall["pipeline-init"] = runner.init_seconds
+    return outputs, statuses
+
+
+def _full(
+    result: BuildResult,
+    items: list[_Item],
+    runner: _Runner,
+    store_path: Path,
+    fingerprint: str,
+    workers: int | None,
+    progress: Progress | None,
+    started: float,
+) -> BuildResult:
+    result.mode = "full"
+    todo = [i for i in items if not i.error]
+    load_file = store_path.with_name(f"{store_path.name}.load-{os.getpid()}.nq")
+    store_path.parent.mkdir(parents=True, exist_ok=True)
+    inferred_name = f" <{GRAPH_INFERRED}> .\n".encode()
+    try:
+        with load_file.open("wb") as handle:
+
+            def write(out: ReportOutput) -> None:
+                handle.write(out.nquads)
+                handle.write(_as_quads(out.inferred, inferred_name))
+
+            outputs, statuses = _process(todo, runner, workers, progress, result, write)
+            pipeline = runner.pipeline
+            handle.write(_as_quads(_lines(pipeline.reasoner.reference_inferred), inferred_name))
+        violations = _collect(result, items, outputs, statuses, {})
+        ok = sorted((o for o in outputs.values() if o.ok), key=lambda o: o.report_id or "")
+        if progress:
+            progress("validate", 0, 0, "")
+        phase = time.perf_counter()
+        violations.extend(pipeline.validate_shared(_merge(o.shared for o in ok)))
+        result.wall["validate-shared"] = time.perf_counter() - phase
+        result.validation = _validation(violations)
+        if result.validation.count("Violation"):
+            result.wall["total"] = time.perf_counter() - started
+            return result
+        if progress:
+            progress("load", 0, 0, str(store_path))
+        phase = time.perf_counter()
+        context_quads = [
+            ox.Quad(t.subject, t.predicate, t.object, ox.NamedNode(str(name)))
+            for name, triples in (
+                (GRAPH_ONTOLOGY, pipeline.ontology_triples),
+                (GRAPH_REFERENCE, pipeline.reference_triples),
+            )
+            for t in triples
+        ]
+        counted: dict[str, int] = {}
+
+        def manifest(store: ox.Store, quads: int, graphs: int) -> bytes:
+            counted["inferred"] = _count_graph(store, str(GRAPH_INFERRED))
+            return _manifest(fingerprint, items, outputs, {}, quads, graphs, counted["inferred"])
+
+        stats = write_store(store_path, load_file, manifest=manifest, more=context_quads)
+    finally:
+        load_file.unlink(missing_ok=True)
+    result.wall["load"] = time.perf_counter() - phase
+    result.store, result.triples, result.inferred = stats, stats.quads, counted["inferred"]
+    result.wall["total"] = time.perf_counter() - started
+    return result
+
+
+def _incremental(
+    result: BuildResult,
+    items: list[_Item],
+    todo: list[_Item],
+    unchanged: list[_Item],
+    removed: list[str],
+    manifest: dict[str, Any],
+    runner: _Runner,
+    store_path: Path,
+    fingerprint: str,
+    workers: int | None,
+    progress: Progress | None,
+    started: float,
+) -> BuildResult:
+    result.mode = "incremental"
+    result.removed = len(removed)
+    old = manifest["reports"]
+    outputs, statuses = _process(todo, runner, workers, progress, result)
+    violations = _collect(result, items, outputs, statuses, old)
+    new = [o for o in outputs.values() if o.ok]
+    # every report whose graph leaves the store: changed, failed now, removed
+    replaced = sorted({i.report_id for i in todo if i.report_id in old} | set(removed))
+    if progress:
+        progress("validate", 0, 0, "")
+    phase = time.perf_counter()
+    pipeline = runner.pipeline
+    current = open_store(store_path)
+    replaced_graphs = {str(report_graph(rid)) for rid in replaced}
+    old_inferred: set[ox.Triple] = set()
+    touched: set[str] = set()  # non-local subjects (minted organisations) of old and new graphs
+    for rid in replaced:
+        triples = _graph_triples(current, str(report_graph(rid)))
+        touched.update(
+            term_value(t.subject) for t in triples if not is_local(term_value(t.subject), rid)
+        )
+        old_inferred.update(t for t in pipeline.inferred_for(triples))
+    new_inferred: set[ox.Triple] = set()
+    for out in new:
+        new_inferred.update(parse_lines(out.inferred))
+        touched.update(term_value(t.subject) for t in parse_lines(out.shared))
+    # the union of what every report now says about the touched subjects, validated once
+    shared_lines = [o.shared for o in new]
+    for subject in sorted(touched):
+        lines = [
+            f"{ox.Triple(q.subject, q.predicate, q.object)} .\n"
+            for q in current.quads_for_pattern(ox.NamedNode(subject), None, None, None)
+            if _is_report_graph(q.graph_name) and term_value(q.graph_name) not in replaced_graphs
+        ]
+        shared_lines.append("".join(lines).encode("utf-8"))
+    violations.extend(pipeline.validate_shared(_merge(shared_lines)))
+    result.validation = _validation(violations)
+    result.wall["validate-shared"] = time.perf_counter() - phase
+    if result.validation.count("Violation"):
+        del current
+        result.wall["total"] = time.perf_counter() - started
+        return result
+    # inferred triples no report gives any more
+    phase = time.perf_counter()
+    inferred_graph = ox.NamedNode(str(GRAPH_INFERRED))
+    gone = [
+        t
+        for t in sorted(old_inferred - new_inferred, key=str)
+        if not _still_inferred(t, current, pipeline, replaced_graphs)
+    ]
+    added_inferred = [
+        ox.Quad(t.subject, t.predicate, t.object, inferred_graph)
+        for t in sorted(new_inferred, key=str)
+    ]
+    fresh_inferred = sum(1 for q in added_inferred if q not in current)
+    del current
+    changes = StoreChanges(
+        remove_graphs=sorted(replaced_graphs),
+        remove_quads=[ox.Quad(t.subject, t.predicate, t.object, inferred_graph) for t in gone],
+        add_quads=[q for o in new for q in parse_lines(o.nquads, quads=True)] + added_inferred,
+    )
+    result.wall["plan-update"] = time.perf_counter() - phase
+    if progress:
+        progress("load", 0, 0, str(store_path))
+    phase = time.perf_counter()
+    inferred = manifest["inferred"] - len(gone) + fresh_inferred
+    stats = update_store(
+        store_path,
+        changes,
+        manifest=lambda _store, quads, graphs: _manifest(
+            fingerprint, items, outputs, old, quads, graphs, inferred
+        ),
+        quads_before=manifest["quads"],
+    )
+    result.wall["load"] = time.perf_counter() - phase
+    result.store, result.triples, result.inferred = stats, stats.quads, inferred
+    result.wall["total"] = time.perf_counter() - started
+    return result
+
+
+# --- helpers -------------------------------------------------------------------------------------
+
+
+def _validation(violations: list[Violation]) -> ValidationReport:
+    ordered = sorted(set(violations), key=Violation.sort_key)
+    conforms = not any(v.severity == "Violation" for v in ordered)
+    return ValidationReport(conforms=conforms, violations=ordered, report_graph=Graph())
+
+
+def _merge(parts: Iterable[bytes]) -> bytes:
+    lines: set[bytes] = set()
+    for data in parts:
+        lines.update(line + b"\n" for line in data.splitlines() if line.strip())
+    return b"".join(sorted(lines))
+
+
+def _lines(triples: Iterable[ox.Triple]) -> bytes:
+    return "".join(sorted(f"{t} .\n" for t in triples)).encode("utf-8")
+
+
+def _as_quads(ntriples: bytes, graph_suffix: bytes) -> bytes:
+    """N-Triples lines ("s p o .") as N-Quads lines of one graph ("s p o <g> .")."""
+    return b"".join(
+        line[:-2] + graph_suffix
+        for line in ntriples.splitlines(keepends=True)
+        if line.endswith(b" .\n")
+    )
+
+
+def _graph_triples(store: ox.Store, graph: str) -> list[ox.Triple]:
+    return [
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in store.quads_for_pattern(None, None, None, ox.NamedNode(graph))
+    ]
+
+
+def _count_graph(store: ox.Store, graph: str) -> int:
+    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"  # noqa: S608
+    for row in store.query(query):  # type: ignore[union-attr]
+        return int(row[0].value)
+    return 0
+
+
+_REPORT_GRAPH = str(report_graph("x"))[:-1]
+
+
+def _is_report_graph(name: object) -> bool:
+    return isinstance(name, ox.NamedNode) and name.value.startswith(_REPORT_GRAPH)
+
+
+def _still_inferred(
+    triple: ox.Triple, store: ox.Store, pipeline: ReportPipeline, replaced: set[str]
+) -> bool:
+    """Whether a report that stays (not in `replaced`) still gives this inferred triple: the
+    reports whose graphs have one of its IRIs as a subject are asked, one at a time."""
+    candidates: set[str] = set()
+    for term in (triple.subject, triple.object):
+        if not isinstance(term, ox.NamedNode):
+            continue
+        for quad in store.quads_for_pattern(term, None, None, None):
+            name = quad.graph_name
+            if _is_report_graph(name) and name.value not in replaced:  # type: ignore[union-attr]
+                candidates.add(name.value)  # type: ignore[union-attr]
+    for graph in sorted(candidates):
+        if triple in pipeline.inferred_for(_graph_triples(store, graph)):
+            return True
+    return False

@@ -7,14 +7,13 @@ import sys
 from pathlib import Path
 from typing import Annotated
 
-import pyoxigraph as ox
 import typer
-from rdflib import Graph
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from kg import __version__
+from kg.build import BuildResult
 from kg.build import build as run_build
 from kg.emit import emit_report
 from kg.extract import extract_report
@@ -22,9 +21,9 @@ from kg.extract.lexicons import default_lexicons
 from kg.highlight import render as render_html
 from kg.model import Extraction
 from kg.query import QueryError, QueryResult, list_queries, load_query, run_query
-from kg.reports import ReportError, find_reports, read_report
+from kg.reports import ReportError, read_report
 from kg.store import DEFAULT_STORE, StoreError, open_store, stats
-from kg.validate import RDFParseError, load_rdf, validate_graph
+from kg.validate import DEFAULT_MAX_BYTES, RDFParseError
 
 app = typer.Typer(
     help="humanitarian-kg: a knowledge graph of humanitarian operations read from the "
@@ -93,18 +92,27 @@ def build(
         bool,
         typer.Option("--answers", help="Then print answers to a few cross-organisation questions."),
     ] = False,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", min=1, help="Processes (default: CPU count for many reports)."),
+    ] = None,
+    full: Annotated[
+        bool,
+        typer.Option("--full", help="Rebuild every report's graph, not only new and changed ones."),
+    ] = False,
 ) -> None:
     """Extract facts from reports, validate them with SHACL and load the store.
 
-    A report that cannot be read is named with the reason and the others still build (exit 1
-    at the end). A SHACL violation stops the build and leaves the previous store untouched.
+    Only new and changed reports are processed when the store was built by the same code and
+    data (see `--full`). A report that cannot be read is named with the reason and the others
+    still build (exit 1 at the end). A SHACL violation stops the build and leaves the previous
+    store untouched.
     """
     paths = reports or [Path("data/reports")]
     missing = [p for p in paths if not p.exists()]
     for p in missing:
         err.print(f"[red]error:[/red] {p}: no such file or directory")
     paths = [p for p in paths if p.exists()]
-    total = len(find_reports(paths))
     with Progress(
         TextColumn("{task.description}"),
         BarColumn(),
@@ -114,31 +122,19 @@ def build(
         transient=True,
         disable=not err.is_terminal,
     ) as progress:
-        task = progress.add_task("extract", total=total, name="")
+        task = progress.add_task("scan", total=None, name="")
 
-        def step(stage: str, path: Path) -> None:
-            if stage == "extract":
-                progress.update(
-                    task,
-                    advance=1 if progress.tasks[0].completed < total else 0,
-                    description="extract",
-                    name=path.name,
-                )
-            else:
-                progress.update(task, description=stage, name="")
+        def step(stage: str, done: int, total: int, name: str) -> None:
+            progress.update(
+                task,
+                description=stage,
+                completed=done,
+                total=total or None,
+                name=name,
+            )
 
-        result = run_build(paths, store, progress=step)
-    table = Table(title="kg build")
-    for column in ("report", "facts", "triples", "status"):
-        table.add_column(column, justify="right" if column in ("facts", "triples") else "left")
-    for r in result.reports:
-        table.add_row(
-            r.report_id or r.path.name,
-            str(r.facts),
-            str(r.triples),
-            "[red]failed[/red]" if r.error else "ok",
-        )
-    out.print(table)
+        result = run_build(paths, store, progress=step, workers=workers, full=full)
+    print_build_table(result)
     for r in result.failed:
         err.print(f"[red]error:[/red] {r.error}")
     if result.validation is not None and result.violations:
@@ -154,10 +150,59 @@ def build(
         f"violations: {result.violations}"
         + (f"; store: {result.store.path}" if result.store else "")
     )
+    out.print(
+        f"{result.mode} build: {result.count('built')} extracted, {result.count('cached')} "
+        f"from the cache, {result.count('unchanged')} unchanged, {result.removed} removed; "
+        f"{result.wall.get('total', 0.0):.1f} s"
+    )
     if answers and result.store is not None:
         print_answers(store)
     if missing or not result.ok:
         raise typer.Exit(1)
+
+
+BUILD_TABLE_ROWS = 40
+"""Above this many reports, `kg build` lists only the failed ones and the first few others."""
+
+
+def print_build_table(result: BuildResult) -> None:
+    status = {"built": "ok", "cached": "ok (cached)", "unchanged": "ok (unchanged)"}
+    rows = result.reports
+    hidden = 0
+    if len(rows) > BUILD_TABLE_ROWS:
+        shown = [r for r in rows if r.error][:BUILD_TABLE_ROWS]
+        shown += [r for r in rows if not r.error][: max(0, BUILD_TABLE_ROWS // 2 - len(shown))]
+        hidden = len(rows) - len(shown)
+        rows = [r for r in rows if r in shown]
+    table = Table(title="kg build")
+    for column in ("report", "facts", "triples", "status"):
+        table.add_column(column, justify="right" if column in ("facts", "triples") else "left")
+    for r in rows:
+        table.add_row(
+            r.report_id or r.path.name,
+            str(r.facts),
+            str(r.triples),
+            "[red]failed[/red]" if r.error else status.get(r.status, "ok"),
+        )
+    if hidden:
+        table.caption = f"… and {hidden} more reports, all ok (kg stats lists them)"
+    out.print(table)
+
+
+@app.command()
+def synth(
+    reports: Annotated[int, typer.Option("--reports", "-n", min=0, help="How many reports.")] = 100,
+    seed: Annotated[int, typer.Option("--seed", help="The same seed writes the same files.")] = 1,
+    out_dir: Annotated[
+        Path, typer.Option("--out", help="Directory to write into (created if needed).")
+    ] = Path("build/synth"),
+) -> None:
+    """Write a synthetic corpus for benchmarks: realistic report texts, YAML sidecars and
+    planted.jsonl, the facts each report plants (see benchmarks/score_synth.py)."""
+    from kg.synth import generate
+
+    result = generate(reports, seed, out_dir)
+    out.print(f"wrote {result.reports} reports under {result.out} and {result.planted}")
 
 
 def print_answers(store_path: Path) -> None:
@@ -265,58 +310,68 @@ def print_extraction(extraction: Extraction) -> None:
 @app.command()
 def validate(
     files: Annotated[
-        list[Path] | None, typer.Argument(help="RDF files (default: the store).")
+        list[Path] | None,
+        typer.Argument(help="RDF files: .ttl .nt .nq .trig .jsonld .rdf .owl (default: store)."),
     ] = None,
     store: StoreOption = DEFAULT_STORE,
+    fmt: Annotated[
+        str, typer.Option("--format", help="text | turtle (SHACL report) | json | junit")
+    ] = "text",
+    strict: Annotated[
+        bool, typer.Option("--strict", help="Warnings fail too (exit 1), not only violations.")
+    ] = False,
+    reference: Annotated[
+        bool,
+        typer.Option("--reference", help="Validate the ontology and reference data themselves."),
+    ] = False,
+    max_bytes: Annotated[
+        int, typer.Option("--max-bytes", help="Refuse RDF files larger than this (bytes).")
+    ] = DEFAULT_MAX_BYTES,
+    workers: Annotated[
+        int | None,
+        typer.Option("--workers", help="Processes for the store's graphs (default: auto)."),
+    ] = None,
 ) -> None:
-    """Validate RDF files, or the store, against the SHACL shapes.
+    """Validate RDF files, the store, or the reference data against the SHACL shapes.
 
-    The ontology and reference data are added as context. Exit 0: conforms; 1: violations;
-    2: unusable input (unreadable or malformed file, no store).
+    FILES are validated together, with the ontology and reference data as context; each
+    result is attributed to the file that states its focus node. Without FILES, each report
+    graph of the store is validated on its own, in parallel. --reference validates the
+    ontology and reference data (with FILES: as well).
+
+    Severities: a Violation fails; a Warning fails only with --strict; an Info never.
+    Untrusted files are parsed safely: RDF/XML with a DOCTYPE or ENTITY declaration, JSON-LD
+    with a remote @context and files over --max-bytes are refused.
+
+    Exit codes: 0 conforms; 1 violations (or warnings with --strict); 2 unusable input
+    (unreadable, malformed or refused file, unknown format, no store).
     """
+    from kg.validate import repository_graphs
+    from kg.validation import FORMATS, merge_runs, render, validate_files
+    from kg.validation import validate_reference as run_reference
+    from kg.validation import validate_store as run_store
 
-    from kg.namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_REFERENCE
-
-    reference = default_lexicons().reference
-    context = reference.ontology + reference.reference
-    data = Graph()
-    if files:
-        for path in files:
-            try:
-                dataset = load_rdf(path)
-            except RDFParseError as exc:
-                raise fail(str(exc), 2) from None
-            for triple in dataset.triples((None, None, None)):
-                data.add(triple)
-    else:
-        try:
-            st = open_store(store)
-        except StoreError as exc:
-            raise fail(str(exc), 2) from None
-        skip = {str(GRAPH_ONTOLOGY), str(GRAPH_REFERENCE), str(GRAPH_INFERRED)}
-        data = _graph_from_store(st, skip)
-    report = validate_graph(data, context=context)
-    if report.violations:
-        out.print(report.text())
-    n = report.count("Violation")
-    out.print(
-        f"{'conforms' if report.conforms else 'does not conform'}: {n} violation(s), "
-        f"{report.count('Warning')} warning(s)"
-    )
-    if not report.conforms:
-        raise typer.Exit(1)
-
-
-def _graph_from_store(store: ox.Store, skip: set[str]) -> Graph:
-    """The report graphs of the store (not ontology, reference or inferences), for SHACL."""
-
-    graph = Graph()
-    for name in store.named_graphs():
-        if name.value in skip:
-            continue
-        data = store.dump(format=ox.RdfFormat.N_TRIPLES, from_graph=name)
-        graph.parse(data=data, format="nt")
-    return graph
+    if fmt not in FORMATS:
+        raise fail(f"unknown format {fmt!r}: use {', '.join(FORMATS)}", 2)
+    try:
+        ontology, reference_data = repository_graphs()
+        context = ontology + reference_data
+        runs = []
+        if reference:
+            runs.append(run_reference(context, strict=strict))
+        if files:
+            runs.append(
+                validate_files(files, context=context, max_bytes=max_bytes, strict=strict)
+            )
+        elif not reference:
+            runs.append(run_store(store, workers=workers, strict=strict))
+    except (RDFParseError, StoreError) as exc:
+        raise fail(str(exc), 2) from None
+    result = runs[0] if len(runs) == 1 else merge_runs(runs, strict=strict)
+    sys.stdout.write(render(result, fmt))
+    if fmt != "text":
+        err.print(result.summary())
+    raise typer.Exit(result.exit_code)
 
 
 @app.command()
@@ -332,6 +387,14 @@ def query(
     ] = None,
     fmt: Annotated[str, typer.Option("--format", help="table | csv | tsv | json")] = "table",
     store: StoreOption = DEFAULT_STORE,
+    endpoint: Annotated[
+        str | None,
+        typer.Option(
+            "--endpoint",
+            help="Run on this remote SPARQL endpoint (e.g. http://host:7878/query) instead of"
+            " the embedded store; see docs/scaling.md.",
+        ),
+    ] = None,
 ) -> None:
     """Run a named query (parameters are bound, never pasted into the text)."""
     if fmt not in {"table", "csv", "tsv", "json"}:
@@ -344,12 +407,15 @@ def query(
         if not sep or not key:
             raise fail(f"--param {item!r}: expected KEY=VALUE", 2)
         params[key.strip()] = value
-    try:
-        st = open_store(store)
-        q = load_query(name) if name is not None else sparql
-        result = run_query(st, q, params)  # type: ignore[arg-type]
-    except (QueryError, StoreError) as exc:
-        raise fail(str(exc), 2) from None
+    if endpoint is not None:
+        result = _remote_query(endpoint, name, sparql, params)
+    else:
+        try:
+            st = open_store(store)
+            q = load_query(name) if name is not None else sparql
+            result = run_query(st, q, params)  # type: ignore[arg-type]
+        except (QueryError, StoreError) as exc:
+            raise fail(str(exc), 2) from None
     if fmt == "json":
         sys.stdout.write(result.to_json() + "\n")
     elif fmt == "csv":
@@ -358,6 +424,134 @@ def query(
         sys.stdout.write(_tsv(result))
     else:
         sys.stdout.write(result.to_table())
+
+
+def _remote_query(
+    endpoint: str, name: str | None, sparql: str | None, params: dict[str, str]
+) -> QueryResult:
+    """`kg query --endpoint`: the same query on a remote store (kg.remote)."""
+    from kg.remote import RemoteBackend, RemoteError
+
+    backend = RemoteBackend(endpoint)
+    try:
+        q = load_query(name) if name is not None else sparql
+        result = backend.run(q, params)  # type: ignore[arg-type]
+        if not result.rows and backend.union_default_graph() is False:
+            err.print(
+                f"[yellow]warning:[/yellow] {endpoint}: its default graph is not the union of "
+                "its named graphs, so the named queries find nothing (Oxigraph server: start "
+                "it with --union-default-graph; see docs/scaling.md)"
+            )
+    except QueryError as exc:
+        raise fail(str(exc), 2) from None
+    except RemoteError as exc:
+        raise fail(str(exc), 1) from None
+    return result
+
+
+@app.command()
+def push(
+    endpoint: Annotated[
+        str,
+        typer.Option(
+            "--endpoint",
+            help="The remote store's SPARQL query endpoint (Oxigraph server: http://host:7878/"
+            "query; Virtuoso: http://host:8890/sparql).",
+        ),
+    ],
+    graph_store: Annotated[
+        str | None,
+        typer.Option(
+            "--graph-store",
+            help="Its Graph Store Protocol endpoint (default for Oxigraph server: …/store; "
+            "Virtuoso: …/sparql-graph-crud-auth).",
+        ),
+    ] = None,
+    user: Annotated[str | None, typer.Option("--user", help="User name (Digest or Basic).")] = None,
+    password_env: Annotated[
+        str,
+        typer.Option(
+            "--password-env", help="Environment variable holding the password (with --user)."
+        ),
+    ] = "KG_PUSH_PASSWORD",  # noqa: S107 (the name of a variable, not a password)
+    store: StoreOption = DEFAULT_STORE,
+    force: Annotated[
+        bool, typer.Option("--force", help="Send every graph, changed or not.")
+    ] = False,
+    prune: Annotated[
+        bool,
+        typer.Option(
+            "--prune/--no-prune",
+            help="Delete remote graphs this command pushed before that the store no longer has.",
+        ),
+    ] = True,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only say what would be sent.")
+    ] = False,
+    timeout: Annotated[float, typer.Option(help="Seconds to wait for each answer.")] = 120.0,
+    retries: Annotated[
+        int, typer.Option(help="Retries of a request after a 5xx, a timeout or a reset.")
+    ] = 3,
+) -> None:
+    """Publish every named graph of the store to a remote SPARQL store, one graph at a time.
+
+    Uses the SPARQL 1.1 Graph Store Protocol (PUT: re-pushing replaces, never duplicates) and
+    sends only the graphs whose content changed since the last push (content hashes kept on
+    the remote in the graph id:graph/push-metadata). Exit 0: done; 1: a request failed (the
+    remote then holds the old or the new version of each graph); 2: bad options or no store.
+    """
+    import os
+
+    from kg.push import PushError
+    from kg.push import push as run_push
+    from kg.remote import Endpoint, RemoteError, SparqlClient
+
+    password = None
+    if user is not None:
+        password = os.environ.get(password_env)
+        if password is None:
+            raise fail(f"--user {user}: set the password in the environment variable "
+                       f"{password_env} (or name another with --password-env)", 2)
+    if timeout <= 0 or retries < 0:
+        raise fail("--timeout must be > 0 and --retries >= 0", 2)
+    try:
+        st = open_store(store)
+        client = SparqlClient(Endpoint(endpoint, graph_store, user, password, timeout, retries))
+        client.endpoint.graph_store()
+    except StoreError as exc:
+        raise fail(str(exc), 2) from None
+    except RemoteError as exc:
+        raise fail(str(exc), 2) from None
+    with Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[name]}"),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    ) as progress:
+        task = progress.add_task("push", total=None, name="")
+
+        def step(stage: str, graph: str, done: int, total: int) -> None:
+            progress.update(task, completed=done, total=total, description=stage,
+                            name=graph.rsplit("/", 1)[-1])
+
+        try:
+            result = run_push(st, client, force=force, prune=prune, dry_run=dry_run,
+                              progress=step)
+        except PushError as exc:
+            progress.stop()
+            raise fail(str(exc), 1) from None
+    verb = "would send" if dry_run else "sent"
+    out.print(
+        f"{verb} {len(result.sent)} of {result.graphs} graphs ({result.triples_sent} triples)"
+        f", {len(result.unchanged)} unchanged"
+        + (f", {'would delete' if dry_run else 'deleted'} {len(result.deleted)}"
+           if result.deleted else "")
+        + (f"; {result.triples_per_second:,.0f} triples/s" if result.seconds > 0 else "")
+        + f"; {result.graph_store}"
+    )
 
 
 def _tsv(result: QueryResult) -> str:
@@ -400,6 +594,43 @@ def stats_command(store: StoreOption = DEFAULT_STORE) -> None:
     for _graph, row in sorted(data["reports"].items()):
         table.add_row(*(str(row.get(c, "")) for c in columns))
     out.print(table)
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port (0: any free port).")] = 8000,
+    store: StoreOption = DEFAULT_STORE,
+    timeout: Annotated[
+        float, typer.Option(help="Seconds a query may run (then HTTP 504).")
+    ] = 10.0,
+    max_results: Annotated[int, typer.Option(
+        "--max-results", help="Most rows or triples a query may return (then HTTP 422).")
+    ] = 10_000,
+    workers: Annotated[int, typer.Option(help="Query worker processes.")] = 2,
+    quiet: Annotated[bool, typer.Option("--quiet", help="No access log.")] = False,
+) -> None:
+    """Serve the store read-only: SPARQL 1.1 endpoint, linked-data pages and a query page.
+
+    See docs/sparql-endpoint.md. Updates, LOAD and SERVICE are refused.
+    """
+    from kg.server.app import KGServer, ServerConfig
+    from kg.server.app import serve as run_server
+
+    if timeout <= 0 or max_results < 1 or workers < 1:
+        raise fail("--timeout must be > 0, --max-results and --workers >= 1", 2)
+    config = ServerConfig(store=store, host=host, port=port, timeout=timeout,
+                          max_results=max_results, workers=workers, quiet=quiet)
+
+    def ready(server: KGServer) -> None:
+        err.print(f"serving {server.url}/  (SPARQL endpoint {server.url}/sparql; "
+                  f"{workers} workers, timeout {timeout:g} s, max {max_results} results); "
+                  "Ctrl-C stops")
+
+    try:
+        run_server(config, ready=ready)
+    except (StoreError, OSError) as exc:
+        raise fail(str(exc), 2) from None
 
 
 # --- kg ontology: OWL reasoning and exports of the ontology ---------------------------------
@@ -447,3 +678,49 @@ def ontology_check(
         out.print(result.text())
     if not result.ok:
         raise typer.Exit(1)
+
+
+@ontology_app.command("export")
+def ontology_export(
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", help="Where to write (default: ontology/hkg.owl)."),
+    ] = None,
+    check: Annotated[
+        bool, typer.Option("--check", help="Only check that the export is up to date (CI).")
+    ] = False,
+) -> None:
+    """Write ontology/*.ttl as one RDF/XML file (ontology/hkg.owl) for Protégé and OWL tools.
+
+    The Turtle files are the source. With --check nothing is written: exit 1 when the export
+    differs from the Turtle files (compared as graphs), 0 when it is up to date.
+    """
+    from kg.docs import default_owl_path, export_owl, owl_in_sync
+
+    target = output or default_owl_path()
+    if check:
+        if not owl_in_sync(target):
+            raise fail(f"{target} is out of date: run `kg ontology export`", 1)
+        out.print(f"{target} is up to date")
+        return
+    out.print(f"wrote {export_owl(target)}")
+
+
+@app.command("docs")
+def docs_command(
+    output: Annotated[
+        Path, typer.Option("--output", "-o", help="Directory to write the HTML into.")
+    ] = Path("build/docs"),
+    engine: Annotated[
+        str, typer.Option("--engine", help="builtin | pylode (needs the `docs` extra).")
+    ] = "builtin",
+) -> None:
+    """Write HTML documentation of the ontology and its SKOS schemes (build/docs/index.html)."""
+    from kg.docs import DocsError, write_html
+
+    try:
+        written = write_html(output, engine=engine)
+    except DocsError as exc:
+        raise fail(str(exc), 2) from None
+    for path in written:
+        out.print(f"wrote {path}")

@@ -45,7 +45,9 @@ def spans(extraction: Extraction) -> list[Span]:
             note += f" | source: {fig.cited_source}"
         out.append(Span(fig.start, fig.end, fig.kind, note))
     for p in extraction.partners:
-        out.append(Span(p.start, p.end, "partner", f"{p.label}: {p.role}" + (" (new)" if p.new else "")))
+        out.append(
+            Span(p.start, p.end, "partner", f"{p.label}: {p.role}" + (" (new)" if p.new else ""))
+        )
     for m in extraction.mentions:
         out.append(Span(m.start, m.end, m.kind, m.label))
     for u in extraction.unclassified:

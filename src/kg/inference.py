@@ -1,9 +1,19 @@
 """The few inferences SPARQL consumers without a reasoner need, materialised by CONSTRUCT.
 
 Each rule is a `.rq` file under `queries/inference/` (types through rdfs:subClassOf, the
-hkg:partOf and skos:broader closures, inverses). They run on an in-memory Oxigraph store holding
-every graph; the result goes to the `id:graph/inferred` named graph. Full OWL reasoning is
-left to `kg ontology check` (HermiT), which is for the ontology and reference data.
+hkg:partOf and skos:broader closures, inverses). The result goes to the `id:graph/inferred`
+named graph. Full OWL reasoning is left to `kg ontology check` (HermiT), which is for the
+ontology and reference data.
+
+Two ways to run the rules, giving the same inferred graph for a build:
+- `materialise(quads)`: every rule once over all the data (an in-memory Oxigraph store);
+- `ReportReasoner`: the rules once over the ontology and reference data (`reference_inferred`),
+  then per report over the report's graph and the part of the reference data it names
+  (`infer`), keeping only what the reference data alone does not give. `kg build` uses this
+  one, in its worker processes, so that replacing one report re-runs the rules on that report
+  alone. It relies on what the rules are: each conclusion follows from one report's triples and
+  the reference data (types through subclasses, closures of reference hierarchies, inverses),
+  never from two reports together; `tests/test_pipeline.py` checks the two agree on the seeds.
 """
 
 from __future__ import annotations
@@ -11,9 +21,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 import pyoxigraph as ox
+from rdflib import Graph
 
 from kg import resources
-from kg.namespaces import GRAPH_INFERRED
+from kg.namespaces import GRAPH_INFERRED, ID
+from kg.store import oxigraph_triples
+
+_ID = str(ID)
+
+__all__ = ["ReportReasoner", "inference_rules", "materialise"]
 
 
 def inference_rules() -> list[tuple[str, str]]:
@@ -24,19 +40,80 @@ def inference_rules() -> list[tuple[str, str]]:
     ]
 
 
+def _run_rules(store: ox.Store, rules: list[tuple[str, str]]) -> set[ox.Triple]:
+    inferred: set[ox.Triple] = set()
+    for _name, query in rules:
+        result = store.query(query, use_default_graph_as_union=True)
+        for triple in result:  # type: ignore[union-attr]
+            inferred.add(triple)
+    return inferred
+
+
 def materialise(quads: Iterable[ox.Quad]) -> list[ox.Quad]:
     """The inferred triples (not already stated anywhere), as quads of the inferred graph."""
     store = ox.Store()
     store.bulk_extend(quads)
     graph = ox.NamedNode(str(GRAPH_INFERRED))
-    inferred: set[ox.Triple] = set()
-    for _name, query in inference_rules():
-        result = store.query(query, use_default_graph_as_union=True)
-        for triple in result:  # type: ignore[union-attr]
-            inferred.add(triple)
+    inferred = _run_rules(store, inference_rules())
     stated = {
         ox.Triple(q.subject, q.predicate, q.object)
         for q in store.quads_for_pattern(None, None, None, None)
     }
     new = sorted(inferred - stated, key=str)
     return [ox.Quad(t.subject, t.predicate, t.object, graph) for t in new]
+
+
+def _quads(graph: Graph | list[ox.Triple], name: ox.NamedNode) -> list[ox.Quad]:
+    triples = oxigraph_triples(graph) if isinstance(graph, Graph) else graph
+    return [ox.Quad(t.subject, t.predicate, t.object, name) for t in triples]
+
+
+class ReportReasoner:
+    """The rules, run once on the reference data and then per report (see the module doc)."""
+
+    def __init__(
+        self, ontology: Graph | list[ox.Triple], reference: Graph | list[ox.Triple]
+    ) -> None:
+        self.rules = inference_rules()
+        store = ox.Store()
+        for name, graph in (("urn:kg:ontology", ontology), ("urn:kg:reference", reference)):
+            store.bulk_extend(_quads(graph, ox.NamedNode(name)))
+        self.reference_stated = {
+            ox.Triple(q.subject, q.predicate, q.object)
+            for q in store.quads_for_pattern(None, None, None, None)
+        }
+        self.reference_inferred = _run_rules(store, self.rules) - self.reference_stated
+        # the store reports are reasoned in: the ontology (classes, properties, inverses) stays,
+        # each report's graph and the reference entities it names come and go
+        # (only its structure: no literals, no concepts of the SKOS schemes — those a report
+        # names come with its context)
+        self._store = ox.Store()
+        self._store.bulk_extend(
+            q
+            for q in _quads(ontology, ox.NamedNode("urn:kg:ontology"))
+            if not isinstance(q.object, ox.Literal) and not str(q.subject).startswith(f"<{_ID}")
+        )
+        self._graph = ox.NamedNode("urn:kg:report")
+
+    def infer(
+        self, report: Iterable[ox.Triple], context: Iterable[ox.Triple] = ()
+    ) -> list[ox.Triple]:
+        """The report's inferred triples: the rules over the report, the ontology and `context`
+        (the reference entities it names, see `kg.pipeline.ReferenceIndex.closure`), minus
+        what is stated or the reference data alone gives."""
+        stated = list(report)
+        graph = self._graph
+        self._store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in stated)
+        self._store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in context)
+        try:
+            found = _run_rules(self._store, self.rules)
+        finally:
+            self._store.remove_graph(graph)
+        found -= self.reference_inferred
+        found -= self.reference_stated
+        found.difference_update(stated)
+        return sorted(found, key=str)
+
+    def inferred_quads(self, triples: Iterable[ox.Triple]) -> Iterable[ox.Quad]:
+        graph = ox.NamedNode(str(GRAPH_INFERRED))
+        return (ox.Quad(t.subject, t.predicate, t.object, graph) for t in triples)

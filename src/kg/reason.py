@@ -31,9 +31,13 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Node
 
-from kg.reference import covered_countries, iso_places_graph
-from kg.resources import asset_files
-from kg.validate import DEFAULT_MAX_BYTES, compact, load_rdf, store_data_graphs
+from kg.validate import (
+    DEFAULT_MAX_BYTES,
+    compact,
+    load_rdf,
+    repository_graphs,
+    store_data_graphs,
+)
 
 __all__ = [
     "Finding",
@@ -42,7 +46,6 @@ __all__ = [
     "check_graphs",
     "check_repository",
     "find_culprits",
-    "repository_graphs",
     "run_hermit",
 ]
 
@@ -134,22 +137,6 @@ class ReasoningResult:
 # --- the graphs -----------------------------------------------------------------------------
 
 
-def repository_graphs() -> tuple[Graph, Graph]:
-    """(ontology, reference data) of the current checkout, parsed with `load_rdf`.
-
-    The reference data includes the ISO 3166 places generated from pycountry, as in the store.
-    Raises `kg.validate.RDFParseError` when a file does not parse.
-    """
-    ontology = Graph()
-    for path in asset_files("ontology", "*.ttl"):
-        ontology += _triples(load_rdf(path))
-    reference = Graph()
-    for path in asset_files("reference", "*.ttl"):
-        reference += _triples(load_rdf(path))
-    reference += iso_places_graph(covered_countries())
-    return ontology, reference
-
-
 def check_repository(
     files: Iterable[Path] = (),
     *,
@@ -164,6 +151,7 @@ def check_repository(
     store and `ReasonerError` when HermiT cannot run.
     """
     ontology, reference_graph = repository_graphs()
+    ontology, reference_graph = _copy(ontology), _copy(reference_graph)  # cached: do not share
     data: Graph | None = None
     paths = list(files)
     if paths or store is not None:
@@ -178,9 +166,15 @@ def check_repository(
     return check_graphs(ontology, reference_graph if reference else None, data)
 
 
+def _copy(graph: Graph) -> Graph:
+    copy = Graph()
+    copy += graph
+    return copy
+
+
 def _triples(dataset: Graph) -> Graph:
     graph = Graph()
-    graph += dataset.triples((None, None, None))  # type: ignore[arg-type]
+    graph += dataset.triples((None, None, None))
     return graph
 
 
@@ -404,7 +398,9 @@ def find_culprits(graph: Graph) -> list[Finding]:
     findings: list[Finding] = []
     for subject in sorted(memberships, key=str):
         # stated types first, so the messages name them rather than what a domain implies
-        ordered = sorted(memberships[subject], key=lambda m: not m.why.startswith("stated"))
+        ordered = sorted(
+            memberships[subject], key=lambda m: (not m.why.startswith("stated"), str(m.cls), m.why)
+        )
         findings.extend(_disjoint_findings(subject, ordered, onto))
     findings.extend(_functional_findings(graph, onto))
     return sorted(set(findings), key=lambda f: (f.subject, f.kind, f.classes, f.message))

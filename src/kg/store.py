@@ -1,11 +1,20 @@
 """The embedded Oxigraph store: built off to the side, swapped in whole, opened read-only.
 
-`write_store` never modifies a store in place. It bulk-loads a new store into a sibling
-temporary directory (`store.tmp-<pid>`), optimises and closes it, then swaps it in: the old
-store is renamed to `store.old-<pid>`, the new one renamed to `store`, the old one deleted.
+Neither `write_store` nor `update_store` modifies a store in place. `write_store` bulk-loads a
+new store into a sibling temporary directory (`store.tmp-<pid>`), optimises and closes it, then
+swaps it in: the old store is renamed to `store.old-<pid>`, the new one renamed to `store`, the
+old one deleted. `update_store` (an incremental build: a few report graphs replaced) starts the
+temporary store as a RocksDB checkpoint of the current one — hard links to its immutable files,
+so it costs milliseconds whatever the store's size — applies the changes to that copy and swaps
+it in the same way (docs/decisions/0001-incremental-store-updates.md says why).
 If anything fails before the swap, the temporary directory is removed and the previous store
 is left exactly as it was. (Between the two renames there is a moment with no store at
 `path`; a reader that opens it then gets `StoreNotFoundError`, never a half-built store.)
+A reader that has the old store open keeps reading it, unchanged, until it reopens.
+
+A store may carry a build manifest, `kg-build.json` inside its directory (RocksDB ignores files
+it did not write): what `kg build` built it from (`read_manifest`). It is written before the
+swap, so it always describes the store it sits in.
 
 Everything lives in named graphs (see docs/data-model.md): queries run with the default graph
 as the union of the named graphs, so triples put in the store's own default graph would be
@@ -14,10 +23,11 @@ invisible, and `write_store` refuses them.
 
 from __future__ import annotations
 
+import hashlib
 import os
 import shutil
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, TypeAlias
@@ -30,6 +40,7 @@ from kg.namespaces import ID
 from kg.query import load_query, run_query
 
 DEFAULT_STORE = Path("build/store")
+MANIFEST_NAME = "kg-build.json"
 
 REPORT_GRAPH_PREFIX = str(ID["graph/report/"])
 
@@ -38,6 +49,9 @@ GraphPair: TypeAlias = tuple[Any, Graph]
 Source: TypeAlias = (
     ConjunctiveGraph | bytes | str | os.PathLike[str] | Iterable[GraphPair | ox.Quad]
 )
+
+ManifestWriter: TypeAlias = Callable[[ox.Store, int, int], bytes]
+"""Makes the manifest from the new store (still open), its quad count and graph count."""
 
 _ROCKSDB_MARKER = "CURRENT"  # every Oxigraph (RocksDB) store directory has one
 
@@ -68,7 +82,14 @@ class StoreStats:
         return self.quads / self.seconds if self.seconds > 0 else float("inf")
 
 
-def write_store(path: Path, source: Source, *, optimize: bool = True) -> StoreStats:
+def write_store(
+    path: Path,
+    source: Source,
+    *,
+    optimize: bool = True,
+    manifest: bytes | ManifestWriter | None = None,
+    more: Iterable[ox.Quad] = (),
+) -> StoreStats:
     """Build a new store at `path` from `source` and swap it in atomically.
 
     `source` is one of:
@@ -77,9 +98,12 @@ def write_store(path: Path, source: Source, *, optimize: bool = True) -> StoreSt
     - N-Quads as `bytes`;
     - a path (`str` or `os.PathLike`) to an N-Quads or TriG file (format from the extension).
 
-    The caller's graphs are only read. Raises `StoreError` when the data puts triples in the
-    default graph, and whatever the parser or loader raised on bad data; in every failure the
-    previous store at `path` is untouched and no temporary directory is left.
+    `more`: quads loaded after `source`, as they are (blank node labels kept: the loaders of
+    N-Quads files rename them). The caller's graphs are only read. `manifest` (bytes, or a
+    function making them from the new store) is written into the new store's directory as
+    `kg-build.json`. Raises `StoreError` when the data puts triples in the default graph, and
+    whatever the parser or loader raised on bad data; in every failure the previous store at
+    `path` is untouched and no temporary directory is left.
     """
     path = Path(path)
     _check_replaceable(path)
@@ -91,13 +115,173 @@ def write_store(path: Path, source: Source, *, optimize: bool = True) -> StoreSt
         shutil.rmtree(tmp)
     started = time.perf_counter()
     try:
-        quads, graphs = _build(tmp, source, optimize=optimize)
+        quads, graphs = _build(tmp, source, optimize=optimize, manifest=manifest, more=more)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
     seconds = time.perf_counter() - started
     _swap_in(tmp, path, backup)
     return StoreStats(path=path, quads=quads, graphs=graphs, seconds=seconds)
+
+
+@dataclass(frozen=True)
+class StoreChanges:
+    """What `update_store` does to a copy of the store, in this order."""
+
+    remove_graphs: list[str]  # named graphs (IRIs) to drop whole
+    remove_quads: list[ox.Quad]  # single quads to drop (an inferred triple no report gives)
+    add_quads: list[ox.Quad]
+
+
+def update_store(
+    path: Path,
+    changes: StoreChanges,
+    *,
+    manifest: bytes | ManifestWriter | None = None,
+    quads_before: int | None = None,
+) -> StoreStats:
+    """Apply `changes` to a checkpoint copy of the store at `path` and swap the copy in.
+
+    The previous store is only read (a checkpoint is hard links to its immutable files); on
+    any failure it is left as it was and the copy is removed. `manifest` replaces the
+    store's `kg-build.json`. `quads_before`, when the caller knows it, spares counting every
+    quad of a large store (the result's `quads` is then that number plus the changes).
+    Raises `StoreNotFoundError` when there is no store to update.
+    """
+    path = Path(path)
+    if not (path / _ROCKSDB_MARKER).is_file():
+        raise StoreNotFoundError(path)
+    pid = os.getpid()
+    tmp = path.with_name(f"{path.name}.tmp-{pid}")
+    backup = path.with_name(f"{path.name}.old-{pid}")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    started = time.perf_counter()
+    try:
+        current = ox.Store.read_only(str(path))
+        current.backup(str(tmp))
+        del current
+        store = ox.Store(str(tmp))
+        try:
+            if any(isinstance(q.graph_name, ox.DefaultGraph) for q in changes.add_quads):
+                raise StoreError("the update puts triples in the default graph")
+            delta = 0
+            for graph in changes.remove_graphs:
+                name = ox.NamedNode(graph)
+                delta -= sum(1 for _ in store.quads_for_pattern(None, None, None, name))
+                store.remove_graph(name)
+            for quad in changes.remove_quads:
+                if quad in store:
+                    delta -= 1
+                    store.remove(quad)
+            new = {quad for quad in changes.add_quads if quad not in store}
+            delta += len(new)
+            store.extend(new)
+            store.flush()
+            quads = quads_before + delta if quads_before is not None else len(store)
+            graphs = sum(1 for _ in store.named_graphs())
+            _write_manifest(tmp, store, quads, graphs, manifest)
+        finally:
+            del store
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    seconds = time.perf_counter() - started
+    _swap_in(tmp, path, backup)
+    return StoreStats(path=path, quads=quads, graphs=graphs, seconds=seconds)
+
+
+def _write_manifest(
+    directory: Path,
+    store: ox.Store,
+    quads: int,
+    graphs: int,
+    manifest: bytes | ManifestWriter | None,
+) -> None:
+    if manifest is None:
+        return
+    data = manifest(store, quads, graphs) if callable(manifest) else manifest
+    (directory / MANIFEST_NAME).write_bytes(data)
+
+
+def oxigraph_triples(graph: Graph) -> list[ox.Triple]:
+    """An rdflib graph's triples as Oxigraph triples, with stable blank node labels.
+
+    Parsers label blank nodes at random (rdflib) or rename them (Oxigraph's loaders), so the
+    ontology's `owl:unionOf` lists would get new labels on every build. Here each blank node is
+    labelled by a digest of what it says (its triples, nested blank nodes included) and where
+    it hangs (the triples pointing to it): the same graph gives the same labels. Two blank
+    nodes alike in both are interchangeable and become one.
+    """
+    data = graph.serialize(format="nt", encoding="utf-8")
+    triples = [
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in ox.parse(data, ox.RdfFormat.N_TRIPLES, rename_blank_nodes=False)
+    ]
+    outgoing: dict[str, list[ox.Triple]] = {}
+    incoming: dict[str, list[ox.Triple]] = {}
+    for t in triples:
+        if isinstance(t.subject, ox.BlankNode):
+            outgoing.setdefault(t.subject.value, []).append(t)
+        if isinstance(t.object, ox.BlankNode):
+            incoming.setdefault(t.object.value, []).append(t)
+    if not outgoing and not incoming:
+        return triples
+    content_memo: dict[str, str] = {}
+
+    def content(node: str, depth: int = 0) -> str:
+        if node in content_memo:
+            return content_memo[node]
+        parts = []
+        for t in outgoing.get(node, ()):
+            o = t.object
+            inner = (
+                content(o.value, depth + 1)
+                if isinstance(o, ox.BlankNode) and depth < 32
+                else str(o)
+            )
+            parts.append(f"{t.predicate} {inner}")
+        text = "[" + " ".join(sorted(parts)) + "]"
+        content_memo[node] = text
+        return text
+
+    def context(node: str, depth: int = 0) -> str:
+        parts = []
+        for t in incoming.get(node, ()):
+            s = t.subject
+            where = (
+                context(s.value, depth + 1) + content(s.value)
+                if isinstance(s, ox.BlankNode) and depth < 32
+                else str(s)
+            )
+            parts.append(f"{where} {t.predicate}")
+        return " ".join(sorted(parts))
+
+    labels = {
+        node: ox.BlankNode(
+            "b" + hashlib.sha256(f"{content(node)}|{context(node)}".encode()).hexdigest()[:32]
+        )
+        for node in sorted(set(outgoing) | set(incoming))
+    }
+
+    def relabel(term: Any) -> Any:
+        return labels[term.value] if isinstance(term, ox.BlankNode) else term
+
+    return [ox.Triple(relabel(t.subject), t.predicate, relabel(t.object)) for t in triples]
+
+
+def read_manifest(path: Path) -> bytes | None:
+    """The `kg-build.json` of the store at `path`, or None when there is none."""
+    try:
+        return (Path(path) / MANIFEST_NAME).read_bytes()
+    except OSError:
+        return None
+
+
+def dump_sorted(store: ox.Store) -> bytes:
+    """Every quad of the store as sorted N-Quads lines: byte-identical for the same content."""
+    lines = sorted(f"{quad} .\n" for quad in store)
+    return "".join(lines).encode("utf-8")
 
 
 def open_store(path: Path = DEFAULT_STORE, read_only: bool = True) -> ox.Store:
@@ -138,10 +322,18 @@ def stats(store: ox.Store) -> dict[str, Any]:
 # --- building ------------------------------------------------------------------------------
 
 
-def _build(tmp: Path, source: Source, *, optimize: bool) -> tuple[int, int]:
+def _build(
+    tmp: Path,
+    source: Source,
+    *,
+    optimize: bool,
+    manifest: bytes | ManifestWriter | None,
+    more: Iterable[ox.Quad] = (),
+) -> tuple[int, int]:
     store = ox.Store(str(tmp))
     try:
         _load(store, source)
+        store.bulk_extend(more)
         if next(iter(store.quads_for_pattern(None, None, None, ox.DefaultGraph())), None):
             raise StoreError(
                 "the data puts triples in the default graph, which queries never see "
@@ -150,7 +342,9 @@ def _build(tmp: Path, source: Source, *, optimize: bool) -> tuple[int, int]:
         if optimize:
             store.optimize()
         store.flush()
-        return len(store), sum(1 for _ in store.named_graphs())
+        quads, graphs = len(store), sum(1 for _ in store.named_graphs())
+        _write_manifest(tmp, store, quads, graphs, manifest)
+        return quads, graphs
     finally:
         # Drop the only reference so RocksDB closes its files before the directory moves.
         del store
@@ -227,11 +421,18 @@ def _swap_in(new: Path, path: Path, backup: Path) -> None:
 
 __all__ = [
     "DEFAULT_STORE",
+    "MANIFEST_NAME",
+    "ManifestWriter",
     "REPORT_GRAPH_PREFIX",
+    "StoreChanges",
     "StoreError",
     "StoreNotFoundError",
     "StoreStats",
+    "dump_sorted",
     "open_store",
+    "oxigraph_triples",
+    "read_manifest",
     "stats",
+    "update_store",
     "write_store",
 ]

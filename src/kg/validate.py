@@ -18,9 +18,12 @@ refuses oversized files, RDF/XML with DTDs (entity expansion) and JSON-LD with r
 from __future__ import annotations
 
 import json
+import multiprocessing
+import os
 import re
 import xml.parsers.expat
 from collections.abc import Iterable, Iterator, Mapping
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -33,25 +36,33 @@ from rdflib.graph import ConjunctiveGraph
 from rdflib.namespace import RDF
 from rdflib.plugins.parsers.nquads import NQuadsParser
 from rdflib.plugins.parsers.ntriples import W3CNTriplesParser
+from rdflib.plugins.sparql import prepareQuery
 from rdflib.term import Node
 
 from kg.namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_REFERENCE, PREFIXES, SH
 from kg.resources import asset_files
 
 __all__ = [
+    "CONTEXT_GRAPHS",
     "DEFAULT_MAX_BYTES",
     "FORMATS",
     "SEVERITIES",
     "RDFParseError",
+    "ContextValidator",
     "ShapesError",
     "ValidationReport",
     "Violation",
+    "combine_reports",
     "compact",
     "context_graph",
+    "default_workers",
+    "keep_results",
     "load_rdf",
+    "repository_graphs",
     "shapes_graph",
     "store_data_graphs",
     "validate_graph",
+    "validate_graphs",
 ]
 
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
@@ -321,6 +332,23 @@ def shapes_graph() -> Graph:
     return _load_all(paths)
 
 
+def repository_graphs() -> tuple[Graph, Graph]:
+    """(ontology, reference data) of the checkout, as `kg build` puts them in the store.
+
+    The reference data includes the ISO 3166 places generated from pycountry. Raises
+    `RDFParseError` naming the file and line when a file does not parse.
+    """
+    from kg.reference import load_reference  # reference data is only needed here
+
+    try:
+        reference = load_reference()
+    except Exception:
+        for path in [*asset_files("ontology", "*.ttl"), *asset_files("reference", "*.ttl")]:
+            load_rdf(path)  # raises an RDFParseError naming the broken file
+        raise
+    return reference.ontology, reference.reference
+
+
 def context_graph(extra: Graph | None = None) -> Graph:
     """The ontology (`ontology/*.ttl`) and reference data (`data/reference/*.ttl`) in one graph.
 
@@ -392,31 +420,141 @@ class ValidationReport:
 
 
 def validate_graph(
-    data: Graph, *, context: Graph | None = None, shapes: Graph | None = None
+    data: Graph,
+    *,
+    context: Graph | None = None,
+    shapes: Graph | None = None,
+    only_data_nodes: bool = False,
 ) -> ValidationReport:
     """Validate `data` merged with `context` against `shapes`.
 
     `context` defaults to `context_graph()` (pass ``Graph()`` to validate the data alone) and
     `shapes` to `shapes_graph()`. None of the graphs given is modified: pyshacl runs on a private
     union of `data` and `context`, without inference, and on a private copy of `shapes`.
-    Results are sorted by severity, focus node, path, shape, value and message.
+    With `only_data_nodes`, only the subjects of `data` are validated as focus nodes (the
+    context is assumed valid: check it once with ``validate_graph(context, context=Graph())``);
+    this is much faster for a small graph in a large context. Results are sorted by severity,
+    focus node, path, shape, value and message.
     """
-    merged = Graph()
-    _add_all(merged, data)
-    _add_all(merged, context if context is not None else context_graph())
-    shacl = Graph()  # pyshacl adds a few RDFS/OWL triples to the shapes graph it is given
-    _add_all(shacl, shapes if shapes is not None else shapes_graph())
-    _, results, _ = pyshacl.validate(
-        merged,
-        shacl_graph=shacl,
-        inference="none",
-        advanced=True,  # SHACL-AF SPARQL targets: one query per rule, not one per node
-        inplace=True,  # `merged` is our own copy
-        allow_warnings=True,
-        allow_infos=True,
-    )
-    if not isinstance(results, Graph):  # pyshacl returns its exception when shapes are unusable
-        raise ShapesError(f"the shapes graph cannot be used: {results}")
+    validator = ContextValidator(context if context is not None else context_graph(), shapes)
+    return validator.validate(data, only_data_nodes=only_data_nodes)
+
+
+class ContextValidator:
+    """Validates data graphs against the shapes with one context, copied once.
+
+    The context and the shapes are copied when the validator is made. Each `validate` call adds
+    the data's triples the context lacks, runs pyshacl in place (no inference) and removes them
+    again, so many report graphs can be validated in the same context without copying it each
+    time. The caller's graphs are never modified. Not thread-safe: one validator per thread or
+    process.
+    """
+
+    def __init__(
+        self,
+        context: Graph,
+        shapes: Graph | None = None,
+        *,
+        query_cache: dict[Any, Any] | None = None,
+    ) -> None:
+        # pyshacl sends the same few SPARQL queries on every run and rdflib parses them each
+        # time; `query_cache` keeps them parsed (share one dict between validators to reuse)
+        self._cache = query_cache if query_cache is not None else {}
+        self._base = _PreparedQueryGraph(self._cache)
+        _add_all(self._base, context)
+        self._shapes = Graph()  # pyshacl adds a few RDFS/OWL triples to the shapes graph
+        _add_all(self._shapes, shapes if shapes is not None else shapes_graph())
+        # SHACL rules would add triples to the data graph: then validate on a copy each time
+        self._copy_each_time = (None, SH.rule, None) in self._shapes
+
+    def validate(
+        self, data: Graph, *, only_data_nodes: bool = False, focus: str = "nodes"
+    ) -> ValidationReport:
+        """Validate `data` in the context (see `validate_graph` for `only_data_nodes`).
+
+        With `only_data_nodes`, `focus` says how the other nodes are left out: ``"nodes"``
+        gives pyshacl the data's subjects as focus nodes (best with a large context: the
+        context's nodes are never validated); ``"filter"`` validates everything and keeps the
+        results about the data's subjects (best with a small context and many subjects:
+        pyshacl checks focus nodes against a list, which costs subjects x targets).
+        Blank-node subjects cannot be pyshacl focus nodes, so they always mean ``"filter"``.
+        """
+        if focus not in ("nodes", "filter"):
+            raise ValueError(f"focus must be 'nodes' or 'filter', not {focus!r}")
+        triples = set(_triples_of(data))
+        focus_nodes: list[URIRef | str] | None = None
+        keep: set[Node] | None = None
+        if only_data_nodes:
+            keep = {s for s, _, _ in triples}
+            if not keep:
+                return ValidationReport(conforms=True, violations=[], report_graph=_empty_report())
+            if focus == "nodes" and all(isinstance(subject, URIRef) for subject in keep):
+                focus_nodes = sorted(s for s in keep if isinstance(s, URIRef))
+                keep = None  # pyshacl restricts the results itself
+        added = [t for t in triples if t not in self._base]
+        target = self._base
+        if self._copy_each_time:
+            target = _PreparedQueryGraph(self._cache)
+            _add_all(target, self._base)
+        target.addN((s, p, o, target) for s, p, o in added)
+        try:
+            _, results, _ = pyshacl.validate(
+                target,
+                shacl_graph=self._shapes,
+                inference="none",
+                advanced=True,  # SHACL-AF SPARQL targets: one query per rule, not one per node
+                inplace=True,  # `target` is our own graph
+                allow_warnings=True,
+                allow_infos=True,
+                focus_nodes=focus_nodes,
+            )
+        finally:
+            if target is self._base:
+                for triple in added:
+                    self._base.remove(triple)
+        if not isinstance(results, Graph):  # pyshacl returns its exception for unusable shapes
+            raise ShapesError(f"the shapes graph cannot be used: {results}")
+        return _report(results if keep is None else keep_results(results, keep))
+
+
+def keep_results(results: Graph, keep: set[Node]) -> Graph:
+    """A validation report graph with only the results whose focus node is in `keep`."""
+    graph = Graph()
+    node = BNode()
+    graph.add((node, RDF.type, SH.ValidationReport))
+    conforms = True
+    for report in results.subjects(RDF.type, SH.ValidationReport):
+        for result in results.objects(report, SH.result):
+            if results.value(result, SH.focusNode) not in keep:
+                continue
+            graph.add((node, SH.result, result))
+            graph += results.cbd(result)
+            if results.value(result, SH.resultSeverity) == SH.Violation:
+                conforms = False
+    graph.add((node, SH.conforms, Literal(conforms)))
+    return graph
+
+
+class _PreparedQueryGraph(Graph):
+    """A graph whose SPARQL query strings are parsed once per `cache`."""
+
+    def __init__(self, cache: dict[Any, Any]) -> None:
+        super().__init__()
+        self._prepared = cache
+
+    def query(self, query_object: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(query_object, str):
+            init_ns = kwargs.get("initNs") or (args[2] if len(args) > 2 else None)
+            key = (query_object, tuple(sorted((init_ns or {}).items())))
+            prepared = self._prepared.get(key)
+            if prepared is None:
+                prepared = prepareQuery(query_object, initNs=init_ns or dict(self.namespaces()))
+                self._prepared[key] = prepared
+            query_object = prepared
+        return super().query(query_object, *args, **kwargs)
+
+
+def _report(results: Graph) -> ValidationReport:
     top_level = (  # not the nested results pyshacl attaches with sh:detail
         result
         for report in results.subjects(RDF.type, SH.ValidationReport)
@@ -425,6 +563,124 @@ def validate_graph(
     violations = sorted((_violation(results, r) for r in top_level), key=Violation.sort_key)
     conforms = not any(v.severity == "Violation" for v in violations)
     return ValidationReport(conforms=conforms, violations=violations, report_graph=results)
+
+
+def _empty_report() -> Graph:
+    graph = Graph()
+    node = BNode()
+    graph.add((node, RDF.type, SH.ValidationReport))
+    graph.add((node, SH.conforms, Literal(True)))
+    return graph
+
+
+def _triples_of(graph: Graph) -> Iterator[tuple[Node, Node, Node]]:
+    if isinstance(graph, ConjunctiveGraph):  # a Dataset: the triples of every graph
+        for s, p, o, _ in graph.quads((None, None, None, None)):
+            yield s, p, o
+    else:
+        yield from graph
+
+
+# --- many graphs, in parallel ---------------------------------------------------------------
+
+PARALLEL_FROM = 8
+"""`validate_graphs` uses worker processes from this many graphs on (below, startup costs more
+than it saves)."""
+
+
+def default_workers(count: int) -> int:
+    """Worker processes for `count` graphs: up to the CPU count (at most 4), 1 for few graphs."""
+    if count < PARALLEL_FROM:
+        return 1
+    return max(1, min(os.cpu_count() or 1, 4, count))
+
+
+def validate_graphs(
+    graphs: Mapping[str, Graph],
+    *,
+    context: Graph,
+    shapes: Graph | None = None,
+    workers: int | None = None,
+) -> dict[str, ValidationReport]:
+    """Validate each graph on its own in `context`, with only its own subjects as focus nodes.
+
+    For the store's report graphs: each report's graph is checked with the ontology and
+    reference data as context, which the shapes allow (a report's facts, spans and minted
+    organisations only refer to themselves, their report and reference data). The context
+    itself is not re-validated for every graph: check it once (`kg validate --reference`).
+    With `workers` > 1 (default: `default_workers`) the graphs are spread over that many
+    processes, each holding one copy of the context. Reports come back in the order given.
+    """
+    count = workers if workers is not None else default_workers(len(graphs))
+    if count <= 1 or len(graphs) <= 1:
+        validator = ContextValidator(context, shapes)
+        return {name: validator.validate(g, only_data_nodes=True) for name, g in graphs.items()}
+    shapes_data = _nt(shapes if shapes is not None else shapes_graph())
+    items = [(name, _nt(graph)) for name, graph in graphs.items()]
+    out: dict[str, ValidationReport] = {}
+    with ProcessPoolExecutor(
+        max_workers=count,
+        mp_context=multiprocessing.get_context("spawn"),  # no fork: the caller may hold threads
+        initializer=_init_worker,
+        initargs=(_nt(context), shapes_data),
+    ) as pool:
+        chunk = max(1, len(items) // (count * 4))
+        for name, violations, results in pool.map(_validate_in_worker, items, chunksize=chunk):
+            graph = Graph()
+            graph.parse(data=results, format="nt")
+            conforms = not any(v.severity == "Violation" for v in violations)
+            out[name] = ValidationReport(conforms, violations, graph)
+    return out
+
+
+def combine_reports(reports: Mapping[str, ValidationReport]) -> ValidationReport:
+    """One report for many: every result, sorted, under one sh:ValidationReport node."""
+    graph = _empty_report()
+    node = next(iter(graph.subjects(RDF.type, SH.ValidationReport)))
+    violations: list[Violation] = []
+    for report in reports.values():
+        violations.extend(report.violations)
+        for old in report.report_graph.subjects(RDF.type, SH.ValidationReport):
+            for result in report.report_graph.objects(old, SH.result):
+                graph.add((node, SH.result, result))
+        for s, p, o in report.report_graph:
+            if p not in (SH.conforms, SH.result) and (s, RDF.type, SH.ValidationReport) not in (
+                report.report_graph
+            ):
+                graph.add((s, p, o))
+    conforms = not any(v.severity == "Violation" for v in violations)
+    graph.set((node, SH.conforms, Literal(conforms)))
+    return ValidationReport(
+        conforms=conforms,
+        violations=sorted(violations, key=Violation.sort_key),
+        report_graph=graph,
+    )
+
+
+def _nt(graph: Graph) -> bytes:
+    out = Graph()
+    _add_all(out, graph)
+    return out.serialize(format="nt", encoding="utf-8")
+
+
+_WORKER: dict[str, ContextValidator] = {}
+"""The worker process's validator (set by `_init_worker`; one per process, by design)."""
+
+
+def _init_worker(context: bytes, shapes: bytes) -> None:
+    context_graph_ = Graph()
+    context_graph_.parse(data=context, format="nt")
+    shapes_graph_ = Graph()
+    shapes_graph_.parse(data=shapes, format="nt")
+    _WORKER["validator"] = ContextValidator(context_graph_, shapes_graph_)
+
+
+def _validate_in_worker(item: tuple[str, bytes]) -> tuple[str, list[Violation], bytes]:
+    name, data = item
+    graph = Graph()
+    graph.parse(data=data, format="nt")
+    report = _WORKER["validator"].validate(graph, only_data_nodes=True)
+    return name, report.violations, report.report_graph.serialize(format="nt", encoding="utf-8")
 
 
 def _violation(results: Graph, result: Node) -> Violation:

@@ -1,0 +1,435 @@
+"""One report through the pipeline: read, extract, emit, validate, infer, serialise.
+
+`kg.build` runs `ReportPipeline.process` for every new or changed report, in worker processes
+(each builds one pipeline: lexicons, shapes and reference index are prepared once per worker).
+The result, `ReportOutput`, is plain data (N-Quads bytes and counts), cheap to send between
+processes and to cache under `build/cache/`.
+
+Validation, per report (`ReportValidator`). A report's graph is validated on its own with a
+small context: the `rdfs:subClassOf` triples of the ontology and the *interface* of every
+reference entity it names — what shapes read of it when they check a report's nodes:
+`rdf:type` (for `sh:class`), `skos:inScheme` (for `sh:node` of qualifier and role concepts) and
+`hkg:figureKind` (the indicator-kind rule). Only the shapes that can target the report's own
+nodes run, and results are kept for those nodes (figures, spans, selectors, presences,
+partnerships, the report). Reference entities are validated once, on their own (`kg validate
+--reference`); the organisations a report mints (`hkg:newlyDetected`, an IRI other reports may
+mint too) are validated once on the union of every report's triples about them
+(`validate_shared`). `tests/test_pipeline.py` checks that this gives, for a report's nodes,
+exactly the results of validating the report merged with all the ontology and reference data,
+at a fraction of the cost: merged with all of it, pySHACL also re-checks the reference data
+(its vocabularies' duplicate-label rules over every concept…) for every report (0.8 s or more
+a report, against 30–90 ms). pyshacl parses its SPARQL again on every run; `_PreparedQueryGraph`
+keeps the parsed queries of one pipeline (about 40% of a small report's validation time).
+
+Inference, per report (`kg.inference.ReportReasoner`): the rules of `queries/inference/` over
+the report's graph, the ontology and the reference entities it names with what they point to
+(`ReferenceIndex.closure`: a place's ancestors, an indicator's sector…), less what the
+reference data alone gives and what is stated. The store's inferred graph is what the reference
+data gives plus the union of the reports' inferred triples, so one report can be replaced
+without running the rules over the whole store.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyoxigraph as ox
+import pyshacl
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SKOS
+from rdflib.plugins.sparql import prepareQuery
+
+from kg.emit import emit_report
+from kg.extract import extract_report
+from kg.extract.lexicons import Lexicons, default_lexicons
+from kg.inference import ReportReasoner
+from kg.namespaces import HKG, ID, SH, report_graph
+from kg.reference import Reference
+from kg.reports import ReportError, read_report, sidecar_path
+from kg.store import oxigraph_triples
+from kg.validate import ShapesError, ValidationReport, Violation, shapes_graph
+from kg.validate import _report as _validation_report  # noqa: PLC2701 - the typed report
+
+__all__ = [
+    "INTERFACE_PREDICATES",
+    "LOCAL_KINDS",
+    "ReferenceIndex",
+    "ReportOutput",
+    "ReportPipeline",
+    "ReportValidator",
+    "input_sha256",
+    "is_local",
+    "term_value",
+]
+
+INTERFACE_PREDICATES = (RDF.type, SKOS.inScheme, HKG.figureKind)
+"""What the shapes read of a reference entity when they check a report's nodes."""
+
+LOCAL_KINDS = frozenset({"report", "outcome", "context", "span", "presence", "partnership"})
+"""IRI kinds minted per report (`id:{kind}/{report-id}/…`, see `kg.namespaces`)."""
+
+_ID = str(ID)
+_NOT_FOLLOWED = frozenset(
+    str(p) for p in (RDF.type, SKOS.inScheme, SKOS.topConceptOf, SKOS.hasTopConcept)
+)
+
+
+def term_value(term: Any) -> str:
+    """An IRI or blank node label (a quoted triple as text)."""
+    return term.value if isinstance(term, ox.NamedNode | ox.BlankNode) else str(term)
+
+
+def is_local(iri: str, report_id: str) -> bool:
+    """Whether `iri` was minted for report `report_id` (and no other report can mint it)."""
+    if not iri.startswith(_ID):
+        return False
+    parts = iri[len(_ID) :].split("#", 1)[0].split("/")
+    return len(parts) >= 2 and parts[0] in LOCAL_KINDS and parts[1] == report_id
+
+
+def input_sha256(path: Path) -> str:
+    """Digest of what a report's graph is built from: its file name, text and sidecar bytes."""
+    digest = hashlib.sha256(b"kg-report-input-1\0")
+    digest.update(path.name.encode("utf-8") + b"\0")
+    digest.update(path.read_bytes())
+    side = sidecar_path(path)
+    digest.update(b"\0sidecar\0")
+    if side.is_file():
+        digest.update(side.read_bytes())
+    return digest.hexdigest()
+
+
+# --- what a report needs of the reference data ------------------------------------------------
+
+
+class ReferenceIndex:
+    """The ontology and reference data, indexed for the per-report contexts."""
+
+    def __init__(self, reference: Reference, triples: list[ox.Triple] | None = None) -> None:
+        self.subclass: list[tuple[Any, Any, Any]] = []
+        self.interface: dict[Any, list[tuple[Any, Any, Any]]] = defaultdict(list)
+        for graph in (reference.ontology, reference.reference):
+            for s, p, o in graph:
+                if p == RDFS.subClassOf:
+                    self.subclass.append((s, p, o))
+                if isinstance(s, URIRef) and p in INTERFACE_PREDICATES:
+                    self.interface[s].append((s, p, o))
+        self.subclass.sort()
+        # for inference, as Oxigraph triples: subject IRI -> its triples
+        self.described: dict[str, list[ox.Triple]] = defaultdict(list)
+        if triples is None:
+            triples = oxigraph_triples(reference.ontology) + oxigraph_triples(reference.reference)
+        for triple in triples:
+            subject = triple.subject
+            if isinstance(subject, ox.NamedNode) and subject.value.startswith(_ID):
+                self.described[subject.value].append(triple)
+
+    def context(self, graph: Graph) -> list[tuple[Any, Any, Any]]:
+        """For validation: the subclass triples and the interface of every IRI `graph`
+        mentions."""
+        out = list(self.subclass)
+        seen: set[Any] = set()
+        for s, _, o in graph:
+            for node in (s, o):
+                if node in seen or not isinstance(node, URIRef):
+                    continue
+                seen.add(node)
+                out.extend(self.interface.get(node, ()))
+        return out
+
+    def closure(self, triples: Iterable[ox.Triple]) -> list[ox.Triple]:
+        """For inference: every triple about the reference entities `triples` mention and,
+        recursively, about the entities those triples point to (a place's ancestors, an
+        indicator's sector and its broader sectors…), except through `skos:inScheme` and
+        the scheme's top concepts (a scheme would bring in every concept)."""
+        out: list[ox.Triple] = []
+        seen: set[str] = set()
+        todo = [
+            node.value
+            for t in triples
+            for node in (t.subject, t.object)
+            if isinstance(node, ox.NamedNode)
+        ]
+        while todo:
+            iri = todo.pop()
+            if iri in seen:
+                continue
+            seen.add(iri)
+            for triple in self.described.get(iri, ()):
+                out.append(triple)
+                if isinstance(triple.object, ox.NamedNode) and (
+                    triple.predicate.value not in _NOT_FOLLOWED
+                ):
+                    todo.append(triple.object.value)
+        return out
+
+
+# --- validation ---------------------------------------------------------------------------------
+
+
+class _PreparedQueryGraph(Graph):
+    """A graph whose SPARQL queries are parsed once per `cache` (pyshacl sends the same few)."""
+
+    def __init__(self, cache: dict[Any, Any]) -> None:
+        super().__init__()
+        self._prepared = cache
+
+    def query(self, query_object: Any, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(query_object, str):
+            init_ns = kwargs.get("initNs") or (args[2] if len(args) > 2 else None)
+            key = (query_object, tuple(sorted((init_ns or {}).items())))
+            prepared = self._prepared.get(key)
+            if prepared is None:
+                prepared = prepareQuery(query_object, initNs=init_ns or dict(self.namespaces()))
+                self._prepared[key] = prepared
+            query_object = prepared
+        return super().query(query_object, *args, **kwargs)
+
+
+_TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
+
+
+class ReportValidator:
+    """Validates report graphs one at a time (see the module's docstring).
+
+    Only the shapes that can have one of the report's own nodes as a focus node run: those
+    targeting a class (or a superclass of a class) the report's nodes are typed with, and every
+    shape with another kind of target (SPARQL targets, target nodes…). The shapes of reference
+    classes — places, sectors, vocabularies, organisations — are for the reference validation
+    and the shared check; the report's results would not include their focus nodes anyway.
+    """
+
+    def __init__(self, index: ReferenceIndex, shapes: Graph | None = None) -> None:
+        self.index = index
+        self._shapes = Graph()
+        for triple in shapes if shapes is not None else shapes_graph():
+            self._shapes.add(triple)
+        self._prepared: dict[Any, Any] = {}
+        self._supers: dict[Any, set[Any]] = defaultdict(set)
+        for sub, _, sup in index.subclass:
+            self._supers[sub].add(sup)
+        self._targets: list[tuple[str, frozenset[Any] | None]] | None = []
+        for shape in sorted(set(self._shapes.subjects(None, None)), key=str):
+            predicates = {p for p in self._shapes.predicates(shape) if p in _TARGETS}
+            if not predicates:
+                continue
+            if not isinstance(shape, URIRef):  # cannot be named in use_shapes: run all
+                self._targets = None
+                break
+            classes = frozenset(self._shapes.objects(shape, SH.targetClass))
+            self._targets.append((str(shape), classes if predicates == {SH.targetClass} else None))
+        self._chosen: dict[frozenset[Any], list[str] | None] = {}
+        self._pruned: dict[tuple[str, ...], Graph] = {}
+
+    def _closure(self, classes: set[Any]) -> set[Any]:
+        seen: set[Any] = set()
+        todo = list(classes)
+        while todo:
+            cls = todo.pop()
+            if cls not in seen:
+                seen.add(cls)
+                todo.extend(self._supers.get(cls, ()))
+        return seen
+
+    def shapes_for(self, types: frozenset[Any]) -> list[str] | None:
+        """The shapes that can target nodes of these types (None: all of them)."""
+        if self._targets is None:
+            return None
+        if types not in self._chosen:
+            classes = self._closure(set(types))
+            self._chosen[types] = [
+                shape for shape, targets in self._targets if targets is None or targets & classes
+            ]
+        return self._chosen[types]
+
+    def shapes_graph(self, shapes: list[str] | None) -> Graph:
+        """The shapes graph with only `shapes` (None: all) and what they refer to (their
+        property shapes, nested shapes, lists, the prefix declarations of their SPARQL).
+        (pyshacl's own `use_shapes` option loses results of nested property shapes.)"""
+        if shapes is None:
+            return self._shapes
+        key = tuple(shapes)
+        if key not in self._pruned:
+            pruned = Graph()
+            seen: set[Any] = set()
+            todo: list[Any] = [URIRef(shape) for shape in shapes]
+            while todo:
+                node = todo.pop()
+                if node in seen:
+                    continue
+                seen.add(node)
+                for s_, p_, o_ in self._shapes.triples((node, None, None)):
+                    pruned.add((s_, p_, o_))
+                    if not isinstance(o_, Literal) and p_ != RDF.type and p_ not in _TARGETS[:1]:
+                        todo.append(o_)
+            self._pruned[key] = pruned
+        return self._pruned[key]
+
+    def run(
+        self, data: Iterable[tuple[Any, Any, Any]], shapes: list[str] | None = None
+    ) -> ValidationReport:
+        """pySHACL on `data` (already holding its context), with `shapes` (None: all)."""
+        graph = _PreparedQueryGraph(self._prepared)
+        graph.addN((s, p, o, graph) for s, p, o in data)
+        _, results, _ = pyshacl.validate(
+            graph,
+            shacl_graph=self.shapes_graph(shapes),
+            inference="none",
+            advanced=True,
+            inplace=True,
+            allow_warnings=True,
+            allow_infos=True,
+        )
+        if not isinstance(results, Graph):
+            raise ShapesError(f"the shapes graph cannot be used: {results}")
+        return _validation_report(results)
+
+    def validate(self, graph: Graph, keep: set[str] | None = None) -> list[Violation]:
+        """Results for the nodes in `keep` (default: every subject of `graph`)."""
+        if keep is None:
+            keep = {str(s) for s in graph.subjects()}
+        types = frozenset(o for s, o in graph.subject_objects(RDF.type) if str(s) in keep)
+        shapes = self.shapes_for(types)
+        if shapes == []:
+            return []
+        report = self.run([*graph, *self.index.context(graph)], shapes)
+        return [v for v in report.violations if v.focus_node in keep]
+
+
+# --- one report ---------------------------------------------------------------------------------
+
+STAGES = ("read", "extract", "emit", "validate", "reason", "serialise")
+
+
+@dataclass
+class ReportOutput:
+    """What one report gives: counts, N-Quads, and results; plain data (picklable)."""
+
+    path: str
+    input_sha: str
+    report_id: str | None = None
+    error: str | None = None
+    facts: int = 0
+    triples: int = 0
+    nquads: bytes = b""  # the report's graph (sorted N-Quads, graph id:graph/report/{id})
+    inferred: bytes = b""  # its inferred triples (sorted N-Triples)
+    shared: bytes = b""  # its triples about IRIs other reports may mint too (N-Triples)
+    violations: list[Violation] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=dict)  # CPU seconds per stage
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None
+
+
+class ReportPipeline:
+    """Everything a worker needs to process reports, prepared once."""
+
+    def __init__(self, lexicons: Lexicons | None = None, shapes: Graph | None = None) -> None:
+        self.lex = lexicons or default_lexicons()
+        reference = self.lex.reference
+        self.known = set(reference.organisations)
+        self.ontology_triples = oxigraph_triples(reference.ontology)
+        self.reference_triples = oxigraph_triples(reference.reference)
+        self.index = ReferenceIndex(reference, self.ontology_triples + self.reference_triples)
+        self.validator = ReportValidator(self.index, shapes)
+        self.reasoner = ReportReasoner(self.ontology_triples, self.reference_triples)
+
+    def process(self, path: Path, input_sha: str = "") -> ReportOutput:
+        """Read, extract, emit, validate and infer one report; errors are recorded, not raised."""
+        out = ReportOutput(str(path), input_sha)
+        clock = _Clock(out.seconds)
+        try:
+            with clock("read"):
+                report = read_report(path)
+            with clock("extract"):
+                extraction = extract_report(report, self.lex)
+            with clock("emit"):
+                graph = emit_report(extraction, self.known)
+        except ReportError as err:
+            out.error = str(err)
+            return out
+        except Exception as exc:  # noqa: BLE001 - a loader bug: name the report, build the rest
+            out.error = f"{path}: the loaders failed on this report ({type(exc).__name__}: {exc})"
+            return out
+        rid = report.meta.report_id
+        out.report_id = rid
+        out.facts = extraction.fact_count()
+        out.triples = len(graph)
+        local = {str(s) for s in graph.subjects() if is_local(str(s), rid)}
+        with clock("validate"):
+            out.violations = self.validator.validate(graph, keep=local)
+        with clock("serialise"):
+            triples = _triples(graph.serialize(format="nt", encoding="utf-8"))
+            name = ox.NamedNode(str(report_graph(rid)))
+            out.nquads = _sorted_lines(
+                ox.Quad(t.subject, t.predicate, t.object, name) for t in triples
+            )
+            out.shared = _sorted_lines(
+                t for t in triples if not is_local(term_value(t.subject), rid)
+            )
+        with clock("reason"):
+            context = self.index.closure(triples)
+            out.inferred = _sorted_lines(self.reasoner.infer(triples, context))
+        return out
+
+    def inferred_for(self, triples: list[ox.Triple]) -> set[ox.Triple]:
+        """A stored report graph's inferred triples (for the incremental update)."""
+        return set(self.reasoner.infer(triples, self.index.closure(triples)))
+
+    def validate_shared(self, data: bytes) -> list[Violation]:
+        """Results for the minted organisations: the union of every report's triples about
+        them (`ReportOutput.shared`), checked once."""
+        if not data.strip():
+            return []
+        graph = Graph()
+        graph.parse(data=data, format="nt")
+        return self.validator.validate(graph)
+
+
+class _Clock:
+    def __init__(self, seconds: dict[str, float]) -> None:
+        self.seconds = seconds
+
+    def __call__(self, stage: str) -> _Timer:
+        return _Timer(self.seconds, stage)
+
+
+class _Timer:
+    def __init__(self, seconds: dict[str, float], stage: str) -> None:
+        self.seconds, self.stage = seconds, stage
+
+    def __enter__(self) -> None:
+        self.started = time.process_time()
+
+    def __exit__(self, *_exc: object) -> None:
+        self.seconds[self.stage] = self.seconds.get(self.stage, 0.0) + (
+            time.process_time() - self.started
+        )
+
+
+def _sorted_lines(items: Iterable[ox.Quad | ox.Triple]) -> bytes:
+    """Sorted, de-duplicated N-Triples / N-Quads lines (byte-identical for the same input)."""
+    lines = sorted({f"{item} .\n" for item in items})
+    return "".join(lines).encode("utf-8")
+
+
+def _triples(data: bytes) -> list[ox.Triple]:
+    return [
+        ox.Triple(q.subject, q.predicate, q.object) for q in ox.parse(data, ox.RdfFormat.N_TRIPLES)
+    ]
+
+
+def parse_lines(data: bytes, quads: bool = False) -> Iterator[Any]:
+    """Quads (N-Quads) or triples (N-Triples) back from `_sorted_lines` bytes."""
+    if not data:
+        return iter(())
+    if quads:
+        return iter(ox.parse(data, ox.RdfFormat.N_QUADS))
+    return iter(_triples(data))

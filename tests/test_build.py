@@ -1,0 +1,152 @@
+"""`kg.build`: the same inputs give the same store; incremental builds equal full ones; failures
+leave the previous store as it was."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from rdflib import Literal, URIRef
+from rdflib.namespace import XSD
+
+import kg.pipeline
+from kg.build import build
+from kg.namespaces import HKG
+from kg.store import dump_sorted, open_store, read_manifest
+
+ROOT = Path(__file__).resolve().parent.parent
+SEEDS = ROOT / "data" / "reports"
+
+
+def dump(store_path: Path) -> bytes:
+    store = open_store(store_path)
+    try:
+        return dump_sorted(store)
+    finally:
+        del store
+
+
+@pytest.fixture()
+def corpus(tmp_path: Path) -> Path:
+    target = tmp_path / "reports"
+    shutil.copytree(SEEDS, target)
+    return target
+
+
+def full_dump(reports: Path, tmp_path: Path, name: str, cache: Path | None = None) -> bytes:
+    """A full build of `reports` from scratch (or from `cache`), for comparison."""
+    store = tmp_path / name / "store"
+    result = build([reports], store, full=True, cache_dir=cache)
+    assert result.ok, [r.error for r in result.failed] + [result.validation.text()]
+    return dump(store)
+
+
+def test_same_inputs_same_dump_whatever_the_workers(tmp_path: Path) -> None:
+    one = build([SEEDS], tmp_path / "a" / "store", workers=1, cache_dir=None)
+    two = build([SEEDS], tmp_path / "b" / "store", workers=2, cache_dir=None)
+    assert one.ok and two.ok
+    assert two.wall["workers"] == 2
+    assert dump(tmp_path / "a" / "store") == dump(tmp_path / "b" / "store")
+    assert one.triples == two.triples and one.inferred == two.inferred
+    assert [(r.report_id, r.facts, r.triples) for r in one.reports] == [
+        (r.report_id, r.facts, r.triples) for r in two.reports
+    ]
+
+
+def test_incremental_builds_equal_full_builds(corpus: Path, tmp_path: Path) -> None:
+    store = tmp_path / "inc" / "store"
+    cache = tmp_path / "inc" / "cache"
+    first = build([corpus], store)
+    assert first.mode == "full" and first.ok
+    assert read_manifest(store) is not None
+
+    again = build([corpus], store)  # nothing changed: the store is not touched
+    assert again.mode == "unchanged" and again.ok
+    assert again.count("unchanged") == 5 and again.triples == first.triples
+
+    report = corpus / "msf-mali-2023.txt"
+    report.write_text(
+        report.read_text(encoding="utf-8").replace("530,000", "531,000"), encoding="utf-8"
+    )
+    changed = build([corpus], store)
+    assert changed.mode == "incremental" and changed.ok
+    assert (changed.count("built"), changed.count("unchanged")) == (1, 4)
+    assert dump(store) == full_dump(corpus, tmp_path, "full1", cache)
+
+    for suffix in (".txt", ".yaml"):
+        (corpus / f"nrc-mali-2023{suffix}").rename(tmp_path / f"nrc-mali-2023{suffix}")
+    removed = build([corpus], store)
+    assert removed.mode == "incremental" and removed.removed == 1 and removed.ok
+    assert dump(store) == full_dump(corpus, tmp_path, "full2", cache)
+
+    for suffix in (".txt", ".yaml"):
+        (tmp_path / f"nrc-mali-2023{suffix}").rename(corpus / f"nrc-mali-2023{suffix}")
+    added = build([corpus], store)
+    assert added.mode == "incremental" and added.count("cached") == 1  # its output was cached
+    assert dump(store) == full_dump(corpus, tmp_path, "full3", cache)
+    assert added.triples == changed.triples
+
+
+def test_a_report_that_cannot_be_read_is_named_and_the_others_build(
+    corpus: Path, tmp_path: Path
+) -> None:
+    (corpus / "broken.txt").write_bytes(b"\x00\x01binary")
+    result = build([corpus], tmp_path / "s" / "store", cache_dir=None)
+    assert [r.path.name for r in result.failed] == ["broken.txt"]
+    assert "binary" in (result.failed[0].error or "")
+    assert result.store is not None and len(result.reports) == 6
+    assert not result.ok  # the CLI exits 1
+
+
+def _break_one_report(monkeypatch: pytest.MonkeyPatch, report_id: str) -> None:
+    """Make the emitted graph of one report violate the shapes (a negative value)."""
+    real = kg.pipeline.emit_report
+
+    def emit(extraction: object, known: object) -> object:
+        graph = real(extraction, known)  # type: ignore[arg-type]
+        if extraction.meta.report_id == report_id:  # type: ignore[attr-defined]
+            figure = next(s for s, _, _ in graph.triples((None, HKG.value, None)))
+            graph.set((URIRef(str(figure)), HKG.value, Literal("-5", datatype=XSD.decimal)))
+        return graph
+
+    monkeypatch.setattr(kg.pipeline, "emit_report", emit)
+
+
+def test_violations_leave_the_previous_store(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    store = tmp_path / "s" / "store"
+    assert build([corpus], store, cache_dir=None).ok
+    before = dump(store)
+    _break_one_report(monkeypatch, "msf-mali-2023")
+    report = corpus / "msf-mali-2023.txt"  # changed, so the incremental build processes it
+    report.write_text(report.read_text(encoding="utf-8") + "\nMore text.\n", encoding="utf-8")
+    result = build([corpus], store, workers=1, cache_dir=None)
+    assert result.mode == "incremental"
+    assert result.violations >= 1 and result.store is None
+    assert "hkg:value" in result.validation.text()  # type: ignore[union-attr]
+    assert dump(store) == before
+    full = build([corpus], store, workers=1, cache_dir=None, full=True)
+    assert full.violations >= 1 and full.store is None
+    assert dump(store) == before
+    assert sorted(p.name for p in store.parent.iterdir()) == ["store"]
+
+
+def test_organisations_minted_by_several_reports_are_validated_together(tmp_path: Path) -> None:
+    """Two reports name the same acronym for two different names: the store would hold one
+    organisation with two labels, so the build stops (each report alone is valid)."""
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    for name, partner in (("a", "Association Alpha Santé"), ("b", "Groupe Beta Développement")):
+        (reports / f"{name}.txt").write_text(
+            f"Our response\nWith its local partner {partner} (ABX-ML), MSF supported "
+            "1,200 consultations in the Mopti region in 2023.\n",
+            encoding="utf-8",
+        )
+        (reports / f"{name}.yaml").write_text("publisher: MSF\ncountry: Mali\n", encoding="utf-8")
+    result = build([reports], tmp_path / "s" / "store", cache_dir=None)
+    assert result.store is None
+    assert {v.focus_node for v in result.validation.violations} == {  # type: ignore[union-attr]
+        "https://w3id.org/humanitarian-kg/id/org/abx-ml"
+    }
