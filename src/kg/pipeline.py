@@ -18,7 +18,7 @@ mint too) are validated once on the union of every report's triples about them
 exactly the results of validating the report merged with all the ontology and reference data,
 at a fraction of the cost: merged with all of it, pySHACL also re-checks the reference data
 (its vocabularies' duplicate-label rules over every concept…) for every report (0.8 s or more
-a report, against 30–90 ms). pyshacl parses its SPARQL again on every run; `_PreparedQueryGraph`
+a report, against 30–90 ms). pyshacl parses its SPARQL again on every run; `PreparedQueryGraph`
 keeps the parsed queries of one pipeline (about 40% of a small report's validation time).
 
 Inference, per report (`kg.inference.ReportReasoner`): the rules of `queries/inference/` over
@@ -43,7 +43,6 @@ import pyoxigraph as ox
 import pyshacl
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS
-from rdflib.plugins.sparql import prepareQuery
 
 from kg.emit import emit_report
 from kg.extract import extract_report
@@ -53,7 +52,7 @@ from kg.namespaces import HKG, ID, SH, report_graph
 from kg.reference import Reference
 from kg.reports import ReportError, read_report, sidecar_path
 from kg.store import oxigraph_triples
-from kg.validate import ShapesError, ValidationReport, Violation, shapes_graph
+from kg.validate import PreparedQueryGraph, ShapesError, ValidationReport, Violation, shapes_graph
 from kg.validate import _report as _validation_report  # noqa: PLC2701 - the typed report
 
 __all__ = [
@@ -173,25 +172,6 @@ class ReferenceIndex:
 # --- validation ---------------------------------------------------------------------------------
 
 
-class _PreparedQueryGraph(Graph):
-    """A graph whose SPARQL queries are parsed once per `cache` (pyshacl sends the same few)."""
-
-    def __init__(self, cache: dict[Any, Any]) -> None:
-        super().__init__()
-        self._prepared = cache
-
-    def query(self, query_object: Any, *args: Any, **kwargs: Any) -> Any:
-        if isinstance(query_object, str):
-            init_ns = kwargs.get("initNs") or (args[2] if len(args) > 2 else None)
-            key = (query_object, tuple(sorted((init_ns or {}).items())))
-            prepared = self._prepared.get(key)
-            if prepared is None:
-                prepared = prepareQuery(query_object, initNs=init_ns or dict(self.namespaces()))
-                self._prepared[key] = prepared
-            query_object = prepared
-        return super().query(query_object, *args, **kwargs)
-
-
 _TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
 
 
@@ -275,7 +255,7 @@ class ReportValidator:
         self, data: Iterable[tuple[Any, Any, Any]], shapes: list[str] | None = None
     ) -> ValidationReport:
         """pySHACL on `data` (already holding its context), with `shapes` (None: all)."""
-        graph = _PreparedQueryGraph(self._prepared)
+        graph = PreparedQueryGraph(self._prepared)
         graph.addN((s, p, o, graph) for s, p, o in data)
         _, results, _ = pyshacl.validate(
             graph,

@@ -283,18 +283,19 @@ def run_query(
     if isinstance(result, ox.QueryTriples):
         return QueryResult(
             ["subject", "predicate", "object"],
-            [(_text(t.subject), _text(t.predicate), _text(t.object)) for t in result],
+            [(term_text(t.subject), term_text(t.predicate), term_text(t.object)) for t in result],
         )
     names = [v.value for v in result.variables]
     keep = [i for i, n in enumerate(names) if not n.startswith(PARAM_PREFIX)]
     rows = []
     for solution in result:
         values = list(solution)
-        rows.append(tuple(_text(values[i]) for i in keep))
+        rows.append(tuple(term_text(values[i]) for i in keep))
     return QueryResult([names[i] for i in keep], rows)
 
 
-def _text(term: Any) -> str | None:
+def term_text(term: Any) -> str | None:
+    """A result term as a plain string: IRIs in full, literals as their lexical form."""
     if term is None:
         return None
     if isinstance(term, ox.NamedNode | ox.Literal):

@@ -47,6 +47,7 @@ from kg.query import (
     load_query,
     parse_query,
     run_query,
+    term_text,
 )
 
 SPARQL_JSON = "application/sparql-results+json"
@@ -736,11 +737,14 @@ class RemoteBackend:
                 ) from None
             return QueryResult(
                 ["subject", "predicate", "object"],
-                [(_text(t.subject), _text(t.predicate), _text(t.object)) for t in triples],
+                [
+                    (term_text(t.subject), term_text(t.predicate), term_text(t.object))
+                    for t in triples
+                ],
             )
         variables, solutions = self.client.select(text)
         keep = [v for v in variables if not v.startswith(PARAM_PREFIX)]
-        rows = [tuple(_text(s.get(v)) for v in keep) for s in solutions]
+        rows = [tuple(term_text(s.get(v)) for v in keep) for s in solutions]
         return QueryResult(keep, rows)
 
     def raw(self, text: str, accept: str = SPARQL_JSON) -> Response:
@@ -770,16 +774,6 @@ class RemoteBackend:
 
     def close(self) -> None:
         pass
-
-
-def _text(term: Any) -> str | None:
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode | ox.Literal):
-        return str(term.value)
-    if isinstance(term, ox.BlankNode):
-        return f"_:{term.value}"
-    return str(term)
 
 
 def open_backend(

@@ -460,7 +460,7 @@ class ContextValidator:
         # pyshacl sends the same few SPARQL queries on every run and rdflib parses them each
         # time; `query_cache` keeps them parsed (share one dict between validators to reuse)
         self._cache = query_cache if query_cache is not None else {}
-        self._base = _PreparedQueryGraph(self._cache)
+        self._base = PreparedQueryGraph(self._cache)
         _add_all(self._base, context)
         self._shapes = Graph()  # pyshacl adds a few RDFS/OWL triples to the shapes graph
         _add_all(self._shapes, shapes if shapes is not None else shapes_graph())
@@ -494,7 +494,7 @@ class ContextValidator:
         added = [t for t in triples if t not in self._base]
         target = self._base
         if self._copy_each_time:
-            target = _PreparedQueryGraph(self._cache)
+            target = PreparedQueryGraph(self._cache)
             _add_all(target, self._base)
         target.addN((s, p, o, target) for s, p, o in added)
         try:
@@ -535,7 +535,7 @@ def keep_results(results: Graph, keep: set[Node]) -> Graph:
     return graph
 
 
-class _PreparedQueryGraph(Graph):
+class PreparedQueryGraph(Graph):
     """A graph whose SPARQL query strings are parsed once per `cache`."""
 
     def __init__(self, cache: dict[Any, Any]) -> None:
