@@ -55,6 +55,19 @@ DEMO_QUESTIONS: list[tuple[str, str, dict[str, str]]] = [
 ]
 
 
+def progress_bar() -> Progress:
+    """A progress bar on stderr, shown only when stderr is a terminal (not in CI logs)."""
+    return Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[name]}"),
+        console=err,
+        transient=True,
+        disable=not err.is_terminal,
+    )
+
+
 def fail(message: str, code: int = 1) -> typer.Exit:
     err.print(f"[red]error:[/red] {message}")
     return typer.Exit(code)
@@ -113,15 +126,7 @@ def build(
     for p in missing:
         err.print(f"[red]error:[/red] {p}: no such file or directory")
     paths = [p for p in paths if p.exists()]
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[name]}"),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    ) as progress:
+    with progress_bar() as progress:
         task = progress.add_task("scan", total=None, name="")
 
         def step(stage: str, done: int, total: int, name: str) -> None:
@@ -522,15 +527,7 @@ def push(
         raise fail(str(exc), 2) from None
     except RemoteError as exc:
         raise fail(str(exc), 2) from None
-    with Progress(
-        TextColumn("{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("{task.fields[name]}"),
-        console=err,
-        transient=True,
-        disable=not err.is_terminal,
-    ) as progress:
+    with progress_bar() as progress:
         task = progress.add_task("push", total=None, name="")
 
         def step(stage: str, graph: str, done: int, total: int) -> None:
