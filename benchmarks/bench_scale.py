@@ -295,12 +295,12 @@ def bench_size(args: argparse.Namespace, size: int) -> dict[str, Any]:
     store_path = stores / "store"
     # incremental builds: nothing changed, then one report changed
     result["unchanged"] = [
-        run_build_process(corpus, store_path, args.workers, False) for _ in range(args.runs)
+        run_build_process(corpus, store_path, None, False) for _ in range(args.runs)
     ]
     incremental = []
     for run in range(args.runs):
         changed = change_one_report(corpus, run)
-        data = run_build_process(corpus, store_path, args.workers, False)
+        data = run_build_process(corpus, store_path, None, False)
         data["changed"] = changed.name
         incremental.append(data)
         print(

@@ -320,7 +320,7 @@ class _Runner:
     ) -> Iterator[ReportOutput]:
         """Outputs in completion order (the caller sorts what must be ordered)."""
         total = len(items)
-        if workers <= 1 or total < 2:
+        if workers <= 1:
             for done, item in enumerate(items, start=1):
                 out = self.pipeline.process(item.path, item.sha)
                 self.cache.put(out)
@@ -560,6 +560,7 @@ def _process(
             missing.append(item)
     started = time.perf_counter()
     count = workers if workers is not None else default_workers(len(missing))
+    count = count if len(missing) >= 2 else 1  # one report: no worker processes
     for out in runner.run(missing, count, progress):
         keep(out)
     result.wall["process"] = time.perf_counter() - started
