@@ -83,16 +83,14 @@ class ReportReasoner:
             for q in store.quads_for_pattern(None, None, None, None)
         }
         self.reference_inferred = _run_rules(store, self.rules) - self.reference_stated
-        # the store reports are reasoned in: the ontology (classes, properties, inverses) stays,
-        # each report's graph and the reference entities it names come and go
-        # (only its structure: no literals, no concepts of the SKOS schemes — those a report
-        # names come with its context)
-        self._store = ox.Store()
-        self._store.bulk_extend(
+        # what reports are reasoned with: the ontology's structure (no literals, no concepts of
+        # the SKOS schemes: those a report names come with its context), in a fresh store each
+        # time (a store that quads are added to and removed from slows down as it is reused)
+        self._ontology = [
             q
             for q in _quads(ontology, ox.NamedNode("urn:kg:ontology"))
             if not isinstance(q.object, ox.Literal) and not str(q.subject).startswith(f"<{_ID}")
-        )
+        ]
         self._graph = ox.NamedNode("urn:kg:report")
 
     def infer(
@@ -103,12 +101,11 @@ class ReportReasoner:
         what is stated or the reference data alone gives."""
         stated = list(report)
         graph = self._graph
-        self._store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in stated)
-        self._store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in context)
-        try:
-            found = _run_rules(self._store, self.rules)
-        finally:
-            self._store.remove_graph(graph)
+        store = ox.Store()
+        store.extend(self._ontology)
+        store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in stated)
+        store.extend(ox.Quad(t.subject, t.predicate, t.object, graph) for t in context)
+        found = _run_rules(store, self.rules)
         found -= self.reference_inferred
         found -= self.reference_stated
         found.difference_update(stated)
