@@ -241,9 +241,22 @@ class SparqlClient:
 
     # -- queries --
 
-    def query(self, text: str, accept: str = SPARQL_JSON) -> Response:
-        """POST a query (form-encoded, as the protocol allows); the raw answer."""
-        data = urllib.parse.urlencode({"query": text}).encode("utf-8")
+    def query(
+        self,
+        text: str,
+        accept: str = SPARQL_JSON,
+        *,
+        default_graphs: tuple[str, ...] = (),
+        named_graphs: tuple[str, ...] = (),
+    ) -> Response:
+        """POST a query (form-encoded, as the protocol allows); the raw answer.
+
+        `default_graphs` / `named_graphs` are the protocol's `default-graph-uri` /
+        `named-graph-uri` (a proxy passes on the dataset its client asked for)."""
+        fields = [("query", text)]
+        fields += [("default-graph-uri", g) for g in default_graphs]
+        fields += [("named-graph-uri", g) for g in named_graphs]
+        data = urllib.parse.urlencode(fields).encode("utf-8")
         return self.request(
             "POST",
             self.endpoint.query_url,
@@ -747,9 +760,19 @@ class RemoteBackend:
         rows = [tuple(term_text(s.get(v)) for v in keep) for s in solutions]
         return QueryResult(keep, rows)
 
-    def raw(self, text: str, accept: str = SPARQL_JSON) -> Response:
-        """Any SPARQL query as is, answer unparsed (for a proxying HTTP endpoint)."""
-        return self.client.query(text, accept=accept)
+    def raw(
+        self,
+        text: str,
+        accept: str = SPARQL_JSON,
+        *,
+        default_graphs: tuple[str, ...] = (),
+        named_graphs: tuple[str, ...] = (),
+    ) -> Response:
+        """Any SPARQL query as is, answer unparsed (for a proxying HTTP endpoint,
+        kg.server.proxy), with the dataset of the protocol if one is given."""
+        return self.client.query(
+            text, accept=accept, default_graphs=default_graphs, named_graphs=named_graphs
+        )
 
     def union_default_graph(self) -> bool | None:
         """Is the endpoint's default graph the union of its named graphs?

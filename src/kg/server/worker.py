@@ -14,6 +14,7 @@ import json
 import os
 import signal
 import sys
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from typing import Any
@@ -103,25 +104,40 @@ def execute(store: ox.Store, job: Job) -> Answer:
         return error(400, str(exc))
     try:
         result = store.query(job.query, substitutions=substitutions or None, **kwargs)
+        return render(result, job)
+    except SyntaxError as exc:
+        return error(400, f"malformed query: {exc}")
+    except RuntimeError as exc:  # evaluation errors, e.g. a binding not in the projection
+        return error(400, f"query evaluation failed: {exc}")
+    except OSError as exc:
+        return error(500, f"the store could not be read: {exc}")
+
+
+def render(
+    result: ox.QueryBoolean | ox.QuerySolutions | ox.QueryTriples | Iterable[ox.Triple],
+    job: Job,
+) -> Answer:
+    """A query result in the format the job negotiated, counted against `job.max_results`.
+
+    Shared by the workers and the remote proxy (kg.server.proxy), so that both answer the same
+    formats with the same cap. `result` may also be any iterable of triples (a parsed
+    CONSTRUCT answer). Iterating a result may raise (SyntaxError, RuntimeError, OSError) as
+    its rows are read: the caller says what that means.
+    """
+    try:
         if isinstance(result, ox.QueryBoolean):
             fmt = choose(job.accept, job.format, RESULTS_FORMATS)
             return Answer(200, fmt.content_type,
                           _bytes(result.serialize(format=_results_format(fmt))), 1)
-        if isinstance(result, ox.QueryTriples):
-            return _triples(result, choose(job.accept, job.format, RDF_FORMATS), job)
-        return _solutions(result, choose(job.accept, job.format, RESULTS_FORMATS), job)
-    except SyntaxError as exc:
-        return error(400, f"malformed query: {exc}")
+        if isinstance(result, ox.QuerySolutions):
+            return _solutions(result, choose(job.accept, job.format, RESULTS_FORMATS), job)
+        return _triples(result, choose(job.accept, job.format, RDF_FORMATS), job)
     except ResultTooLarge:
         return error(
             422,
             f"the result has more than {job.max_results} rows: this endpoint answers at most "
             f"{job.max_results} (add a LIMIT, or page with LIMIT/OFFSET)",
         )
-    except RuntimeError as exc:  # evaluation errors, e.g. a binding not in the projection
-        return error(400, f"query evaluation failed: {exc}")
-    except OSError as exc:
-        return error(500, f"the store could not be read: {exc}")
 
 
 def _solutions(result: ox.QuerySolutions, fmt: Format, job: Job) -> Answer:
@@ -146,7 +162,9 @@ def _solutions(result: ox.QuerySolutions, fmt: Format, job: Job) -> Answer:
     return Answer(200, fmt.content_type, data, len(rows))
 
 
-def _triples(result: ox.QueryTriples, fmt: Format, job: Job) -> Answer:
+def _triples(
+    result: ox.QueryTriples | Iterable[ox.Triple], fmt: Format, job: Job
+) -> Answer:
     triples = []
     for n, triple in enumerate(result):
         if n >= job.max_results:
@@ -259,6 +277,7 @@ __all__ = [
     "execute",
     "main",
     "prefixes_for",
+    "render",
     "serialize_triples",
     "term_json",
 ]
