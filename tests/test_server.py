@@ -662,6 +662,18 @@ def test_named_queries_api(server: Running) -> None:
         p for p in gaps["params"] if p["name"] == "country").items()
 
 
+def test_named_query_run_by_name(server: Running, store: ox.Store) -> None:
+    """/api/queries/NAME?param=… gives what `kg query NAME --param … --format json` prints."""
+    resp = request(server.url + "/api/queries/organisations-in?place=Timbuktu")
+    assert resp.status == 200 and resp.media_type == "application/json"
+    expected = run_query(store, "organisations-in", {"place": "Timbuktu"})
+    assert resp.text == expected.to_json() + "\n" and "Timbuktu" in resp.text
+    csv = request(server.url + "/api/queries/outcomes?year=2023&format=csv")
+    assert csv.status == 200 and csv.text == run_query(store, "outcomes", {"year": "2023"}).to_csv()
+    assert request(server.url + "/api/queries/organisations-in").status == 400  # place missing
+    assert request(server.url + "/api/queries/nothing").status == 404
+
+
 def test_head(server: Running) -> None:
     resp = request(server.url + "/", "HEAD")
     assert resp.status == 200 and resp.body == b""

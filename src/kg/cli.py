@@ -597,32 +597,82 @@ def stats_command(store: StoreOption = DEFAULT_STORE) -> None:
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port (0: any free port).")] = 8000,
-    store: StoreOption = DEFAULT_STORE,
+    store: Annotated[
+        Path | None,
+        typer.Option("--store", help="The embedded Oxigraph store directory.",
+                     show_default=str(DEFAULT_STORE)),
+    ] = None,
+    endpoint: Annotated[
+        str | None,
+        typer.Option(
+            "--endpoint",
+            help="Answer from this remote SPARQL endpoint (e.g. http://host:7878/query) instead"
+            " of a store: the same pages and /sparql, proxied with the same checks; see "
+            "docs/sparql-endpoint.md.",
+        ),
+    ] = None,
+    user: Annotated[
+        str | None, typer.Option("--user", help="User name for the endpoint (Digest or Basic).")
+    ] = None,
+    password_env: Annotated[
+        str,
+        typer.Option(
+            "--password-env",
+            help="Environment variable holding the endpoint password (with --user).",
+        ),
+    ] = "KG_ENDPOINT_PASSWORD",  # noqa: S107 (the name of a variable, not a password)
     timeout: Annotated[
-        float, typer.Option(help="Seconds a query may run (then HTTP 504).")
+        float, typer.Option(help="Seconds a query may run, or wait for the endpoint (then HTTP "
+                            "504).")
     ] = 10.0,
     max_results: Annotated[int, typer.Option(
         "--max-results", help="Most rows or triples a query may return (then HTTP 422).")
     ] = 10_000,
-    workers: Annotated[int, typer.Option(help="Query worker processes.")] = 2,
+    workers: Annotated[int, typer.Option(
+        help="Query worker processes (with --endpoint: requests sent to it at once).")
+    ] = 2,
     quiet: Annotated[bool, typer.Option("--quiet", help="No access log.")] = False,
 ) -> None:
     """Serve the store read-only: SPARQL 1.1 endpoint, linked-data pages and a query page.
 
-    See docs/sparql-endpoint.md. Updates, LOAD and SERVICE are refused.
+    With --endpoint, serve a remote SPARQL store the same way. See docs/sparql-endpoint.md.
+    Updates, LOAD and SERVICE are refused.
     """
+    import os
+
+    from kg.remote import Endpoint
     from kg.server.app import KGServer, ServerConfig
     from kg.server.app import serve as run_server
 
     if timeout <= 0 or max_results < 1 or workers < 1:
         raise fail("--timeout must be > 0, --max-results and --workers >= 1", 2)
-    config = ServerConfig(store=store, host=host, port=port, timeout=timeout,
-                          max_results=max_results, workers=workers, quiet=quiet)
+    if store is not None and endpoint is not None:
+        raise fail("give --store or --endpoint, not both", 2)
+    if user is not None and endpoint is None:
+        raise fail("--user is for --endpoint", 2)
+    remote = None
+    if endpoint is not None:
+        password = None
+        if user is not None:
+            password = os.environ.get(password_env)
+            if password is None:
+                raise fail(f"--user {user}: set the password in the environment variable "
+                           f"{password_env} (or name another with --password-env)", 2)
+        remote = Endpoint(endpoint, user=user, password=password, timeout=timeout, retries=0)
+    config = ServerConfig(store=store if remote is None else None, endpoint=remote, host=host,
+                          port=port, timeout=timeout, max_results=max_results, workers=workers,
+                          quiet=quiet)
 
     def ready(server: KGServer) -> None:
+        if server.remote is None:
+            limits = f"{workers} workers"
+        else:
+            limits = f"proxy to {server.remote.label}, {workers} at once"
         err.print(f"serving {server.url}/  (SPARQL endpoint {server.url}/sparql; "
-                  f"{workers} workers, timeout {timeout:g} s, max {max_results} results); "
+                  f"{limits}, timeout {timeout:g} s, max {max_results} results); "
                   "Ctrl-C stops")
+        for problem in server.check_source():
+            err.print(f"[yellow]warning:[/yellow] {problem}")
 
     try:
         run_server(config, ready=ready)

@@ -3,7 +3,9 @@
 Standard library only (`http.server.ThreadingHTTPServer`): one thread per connection reads
 the request and waits for a query worker (kg.server.pool); the queries themselves run in the
 worker processes, so a slow query never holds the GIL or a thread of this process for longer
-than its time limit.
+than its time limit. With `ServerConfig.endpoint` (`kg serve --endpoint URL`) the same requests,
+checked the same way, are answered by a remote SPARQL endpoint instead (kg.server.proxy);
+`kg.remote.open_backend` picks which.
 
 Routes:
     /                     the query page (kg/web/index.html)
@@ -11,6 +13,7 @@ Routes:
     /sparql               SPARQL 1.1 Protocol (GET, POST form, POST sparql-query), and the
                           Service Description when GET has no query
     /api/queries          the named queries (name, title, description, parameters, text) as JSON
+    /api/queries/NAME     one named query run with ?param=value (kg.server.named)
     /id/PATH              the resource https://w3id.org/humanitarian-kg/id/PATH
     /ontology             the ontology graph
     /void, /.well-known/void   the VoID description of the dataset
@@ -18,6 +21,7 @@ Routes:
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import logging
 import re
@@ -32,11 +36,14 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from kg import __version__
 from kg.query import list_queries
+from kg.remote import Endpoint, RemoteBackend, open_backend
 from kg.server.guard import QueryRefused, check_query, check_variable
+from kg.server.named import run_named
 from kg.server.pages import LinkedData, ServiceLimits
 from kg.server.pool import PoolBusy, PoolError, QueryTimeout, WorkerPool
+from kg.server.proxy import RemoteRunner
 from kg.server.worker import Answer, Job, error
-from kg.store import open_store
+from kg.store import DEFAULT_STORE
 
 log = logging.getLogger(__name__)
 
@@ -59,7 +66,13 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
 
 @dataclass(frozen=True)
 class ServerConfig:
-    store: Path
+    """What `kg serve` serves and its limits. `store` (the embedded store, by default
+    build/store) or `endpoint` (a remote SPARQL endpoint, URL or `kg.remote.Endpoint`; its
+    timeout becomes `timeout`): not both. With an endpoint, `workers` is how many requests
+    go to it at once."""
+
+    store: Path | None = None
+    endpoint: Endpoint | str | None = None
     host: str = "127.0.0.1"
     port: int = 8000
     timeout: float = 10.0
@@ -76,14 +89,27 @@ class KGServer(ThreadingHTTPServer):
     request_queue_size = 128
 
     def __init__(self, config: ServerConfig) -> None:
-        del_store = open_store(config.store)  # a clear StoreNotFoundError before anything else
-        del del_store
+        if config.store is not None and config.endpoint is not None:
+            raise ValueError("serve a store or an endpoint, not both")
         self.config = config
-        self.pool = WorkerPool(config.store, config.workers)
+        self.pool: WorkerPool | None = None
+        self.remote: RemoteRunner | None = None
+        endpoint = config.endpoint
+        if endpoint is not None:  # the client gives up at the time limit; nothing is retried
+            endpoint = Endpoint(endpoint) if isinstance(endpoint, str) else endpoint
+            endpoint = dataclasses.replace(endpoint, timeout=config.timeout, retries=0)
+        # the embedded backend opens the store once: a clear StoreNotFoundError before anything
+        backend = open_backend(endpoint=endpoint, store=config.store)
+        if isinstance(backend, RemoteBackend):
+            self.remote = RemoteRunner(backend, config.workers, config.queue_timeout)
+        else:
+            backend.close()
+            del backend  # the workers open their own, read-only
+            self.pool = WorkerPool(config.store or DEFAULT_STORE, config.workers)
         try:
             super().__init__((config.host, config.port), Handler)
         except BaseException:
-            self.pool.close()
+            self._close_runner()
             raise
         self.pages = LinkedData(self.run_job, ServiceLimits(config.timeout, config.max_results))
         self.queries_json = json.dumps(
@@ -102,6 +128,19 @@ class KGServer(ThreadingHTTPServer):
             ],
             ensure_ascii=False,
         ).encode("utf-8")
+        self.named_queries = {q.name: q for q in list_queries()}
+
+    @property
+    def source(self) -> str:
+        """What the server answers from, for its log: the store or the remote endpoint."""
+        if self.remote is not None:
+            return f"remote endpoint {self.remote.label}"
+        return f"store {self.config.store or DEFAULT_STORE}"
+
+    def check_source(self) -> list[str]:
+        """Warnings for the start-up log (a remote endpoint that does not answer, or whose
+        default graph is not the union of its graphs); the server serves anyway."""
+        return self.remote.check() if self.remote is not None else []
 
     @property
     def url(self) -> str:
@@ -110,8 +149,13 @@ class KGServer(ThreadingHTTPServer):
         return f"http://{'[' + host + ']' if ':' in host else host}:{port}"
 
     def run_job(self, job: Job, timeout: float | None = None) -> Answer:
-        """Run a job on the pool; time-outs and a busy pool become error answers."""
+        """Run a job on the pool (or the remote endpoint); time-outs, a busy pool and a failing
+        remote become error answers."""
         limit = self.config.timeout if timeout is None else timeout
+        if self.remote is not None:
+            return self.remote.run(job, limit)
+        if self.pool is None:
+            return error(500, "the server is closed")
         try:
             return self.pool.run(job, limit, wait=self.config.queue_timeout)
         except QueryTimeout as exc:
@@ -121,9 +165,15 @@ class KGServer(ThreadingHTTPServer):
         except PoolError as exc:
             return error(500, str(exc))
 
+    def _close_runner(self) -> None:
+        if self.pool is not None:
+            self.pool.close()
+        if self.remote is not None:
+            self.remote.close()
+
     def server_close(self) -> None:
         super().server_close()
-        self.pool.close()
+        self._close_runner()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -198,6 +248,10 @@ class Handler(BaseHTTPRequestHandler):
             return self.server.pages.void(self._base(), accept, requested)
         if path == "/api/queries":
             return Answer(200, "application/json; charset=utf-8", self.server.queries_json)
+        if path.startswith("/api/queries/"):
+            return run_named(self.server.run_job, self.server.named_queries,
+                             unquote(path[len("/api/queries/"):]), _parse_form(url.query),
+                             self.server.config.max_results)
         if path == "/favicon.ico":
             return Answer(204, "image/x-icon", b"")
         return error(404, f"nothing at {path}: see / for the query page, /sparql for SPARQL")

@@ -1,0 +1,95 @@
+"""`/api/queries/NAME`: one named query run with its parameters, answered as `kg query` does.
+
+`GET /api/queries/organisations-in?place=Timbuktu` gives the rows of
+`kg query organisations-in --param place=Timbuktu --format json` (`?format=csv`: its CSV).
+The parameters are checked against the query's header and bound as RDF terms (a `Job`'s
+bindings), then the query runs wherever the server's queries run: a worker on the embedded
+store, or the remote endpoint (`kg serve --endpoint`, bound there with VALUES blocks). So the
+same request gives the same rows from either, with the server's time limit and result cap.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import pyoxigraph as ox
+
+from kg.query import PARAM_PREFIX, NamedQuery, QueryError, QueryResult
+from kg.remote import query_form
+from kg.server.worker import Answer, Job, error
+
+Runner = Callable[[Job, float | None], Answer]
+OUTPUTS = {"json": "application/json; charset=utf-8", "csv": "text/csv; charset=utf-8"}
+
+
+def run_named(
+    run: Runner,
+    queries: Mapping[str, NamedQuery],
+    name: str,
+    params: Mapping[str, Sequence[str]],
+    max_results: int,
+) -> Answer:
+    """The answer to `/api/queries/{name}?{param}=…[&format=json|csv]`."""
+    query = queries.get(name)
+    if query is None:
+        return error(404, f"no named query {name!r}; known queries: {', '.join(sorted(queries))}")
+    given: dict[str, str] = {}
+    for key, values in params.items():
+        if len(values) != 1:
+            return error(400, f"{key} given {len(values)} times: give it once")
+        given[key] = values[0]
+    output = given.pop("format", "json")
+    if output not in OUTPUTS:
+        return error(400, f"unknown format {output!r}: use json or csv")
+    try:
+        substitutions = query.substitutions(given)
+        form = query_form(query.text)
+    except QueryError as exc:
+        return error(400, str(exc))
+    bindings = tuple((var.value, str(term)) for var, term in substitutions.items())
+    graph = form in ("CONSTRUCT", "DESCRIBE")
+    job = Job(query.text, format="nt" if graph else "json", bindings=bindings,
+              max_results=max_results)
+    answer = run(job, None)
+    if not answer.ok:
+        return answer
+    result = _graph_result(answer.body) if graph else _select_result(answer.body)
+    if output == "csv":
+        return Answer(200, OUTPUTS["csv"], result.to_csv().encode("utf-8"), len(result.rows))
+    body = (result.to_json() + "\n").encode("utf-8")
+    return Answer(200, OUTPUTS["json"], body, len(result.rows))
+
+
+def _select_result(body: bytes) -> QueryResult:
+    """SPARQL JSON results as `kg query` shows them (no `param_…` columns, plain strings)."""
+    data = json.loads(body)
+    if "boolean" in data:
+        return QueryResult(["result"], [("true" if data["boolean"] else "false",)])
+    keep = [v for v in data["head"]["vars"] if not v.startswith(PARAM_PREFIX)]
+    rows = [tuple(_text(b.get(v)) for v in keep) for b in data["results"]["bindings"]]
+    return QueryResult(keep, rows)
+
+
+def _graph_result(body: bytes) -> QueryResult:
+    triples = ox.parse(body, ox.RdfFormat.N_TRIPLES)
+    return QueryResult(
+        ["subject", "predicate", "object"],
+        [(_term(t.subject), _term(t.predicate), _term(t.object)) for t in triples],
+    )
+
+
+def _text(term: Mapping[str, Any] | None) -> str | None:
+    """`kg.query.term_text` for a SPARQL JSON term."""
+    if term is None:
+        return None
+    value = str(term["value"])
+    return f"_:{value}" if term.get("type") == "bnode" else value
+
+
+def _term(term: Any) -> str:
+    return f"_:{term.value}" if isinstance(term, ox.BlankNode) else str(term.value)
+
+
+__all__ = ["run_named"]
