@@ -19,7 +19,10 @@ exactly the results of validating the report merged with all the ontology and re
 at a fraction of the cost: merged with all of it, pySHACL also re-checks the reference data
 (its vocabularies' duplicate-label rules over every concept…) for every report (0.8 s or more
 a report, against 30–90 ms). pyshacl parses its SPARQL again on every run; `PreparedQueryGraph`
-keeps the parsed queries of one pipeline (about 40% of a small report's validation time).
+keeps the parsed queries of one pipeline (about 40% of a small report's validation time). The
+shapes pySHACL gets have their property shapes hoisted to top-level shapes with their node
+shape's targets (`hoist_property_shapes`: the same results, checked against pySHACL on the
+original shapes by `tests/test_pipeline.py`, for about a third less validation time).
 
 Inference, per report (`kg.inference.ReportReasoner`): the rules of `queries/inference/` over
 the report's graph, the ontology and the reference entities it names with what they point to
@@ -42,7 +45,8 @@ from typing import Any
 import pyoxigraph as ox
 import pyshacl
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import RDF, RDFS, SKOS
+from rdflib.namespace import OWL, RDF, RDFS, SKOS
+from rdflib.plugins.stores.memory import SimpleMemory
 
 from kg.emit import emit_report
 from kg.extract import extract_report
@@ -62,6 +66,7 @@ __all__ = [
     "ReportOutput",
     "ReportPipeline",
     "ReportValidator",
+    "hoist_property_shapes",
     "input_sha256",
     "is_local",
     "term_value",
@@ -205,7 +210,7 @@ class ReportValidator:
             classes = frozenset(self._shapes.objects(shape, SH.targetClass))
             self._targets.append((str(shape), classes if predicates == {SH.targetClass} else None))
         self._chosen: dict[frozenset[Any], list[str] | None] = {}
-        self._pruned: dict[tuple[str, ...], Graph] = {}
+        self._pruned: dict[tuple[str, ...] | None, Graph] = {}
 
     def _closure(self, classes: set[Any]) -> set[Any]:
         seen: set[Any] = set()
@@ -229,27 +234,34 @@ class ReportValidator:
         return self._chosen[types]
 
     def shapes_graph(self, shapes: list[str] | None) -> Graph:
-        """The shapes graph with only `shapes` (None: all) and what they refer to (their
-        property shapes, nested shapes, lists, the prefix declarations of their SPARQL).
-        (pyshacl's own `use_shapes` option loses results of nested property shapes.)"""
+        """The shapes graph pySHACL gets for `shapes` (None: all), made once per selection.
+
+        Only `shapes` and what they refer to (their property shapes, nested shapes, lists, the
+        prefix declarations of their SPARQL) are kept (pyshacl's own `use_shapes` option loses
+        results of nested property shapes), their property shapes are hoisted
+        (`hoist_property_shapes`), and the graph is held in rdflib's context-free store (pySHACL
+        reads the shapes graph on every step of every shape, so lookups there matter)."""
+        key = None if shapes is None else tuple(shapes)
+        if key not in self._pruned:
+            self._pruned[key] = hoist_property_shapes(self._select(shapes))
+        return self._pruned[key]
+
+    def _select(self, shapes: list[str] | None) -> Graph:
         if shapes is None:
             return self._shapes
-        key = tuple(shapes)
-        if key not in self._pruned:
-            pruned = Graph()
-            seen: set[Any] = set()
-            todo: list[Any] = [URIRef(shape) for shape in shapes]
-            while todo:
-                node = todo.pop()
-                if node in seen:
-                    continue
-                seen.add(node)
-                for s_, p_, o_ in self._shapes.triples((node, None, None)):
-                    pruned.add((s_, p_, o_))
-                    if not isinstance(o_, Literal) and p_ != RDF.type and p_ not in _TARGETS[:1]:
-                        todo.append(o_)
-            self._pruned[key] = pruned
-        return self._pruned[key]
+        selected = Graph()
+        seen: set[Any] = set()
+        todo: list[Any] = [URIRef(shape) for shape in shapes]
+        while todo:
+            node = todo.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            for s_, p_, o_ in self._shapes.triples((node, None, None)):
+                selected.add((s_, p_, o_))
+                if not isinstance(o_, Literal) and p_ != RDF.type and p_ not in _TARGETS[:1]:
+                    todo.append(o_)
+        return selected
 
     def run(
         self, data: Iterable[tuple[Any, Any, Any]], shapes: list[str] | None = None
@@ -280,6 +292,52 @@ class ReportValidator:
             return []
         report = self.run([*graph, *self.index.context(graph)], shapes)
         return [v for v in report.violations if v.focus_node in keep]
+
+
+_IMPLICIT_TARGET_TYPES = (RDFS.Class, OWL.Class)
+
+
+def hoist_property_shapes(shapes: Graph) -> Graph:
+    """A copy of `shapes` in which the property shapes of top-level node shapes carry their
+    node shape's targets themselves, instead of being reached through `sh:property`.
+
+    Why: pySHACL validates a node shape's property shapes once per focus node, each time
+    re-reading the shape's parameters and rebuilding its constraint components (about 300
+    calls for one report's figures and spans, most of validation's cost). A property shape
+    with targets of its own is validated once, for all its focus nodes.
+
+    Same results: a property shape P reached as ``N sh:property P`` is validated with each
+    focus node of N as its focus node, and its results name P as source shape, with P's own
+    path, severity and messages; nothing of N enters them. With N's targets, P gets the same
+    focus nodes. The move is made only when that holds exactly: N has explicit targets, is not
+    deactivated, is not an implicit class target (typed rdfs:Class or owl:Class) and no other
+    shape refers to it (else it is also validated as a nested shape, with other focus nodes);
+    P has no targets of its own and no other triple refers to it (a property shape shared by
+    two node shapes would lose a duplicate result, or gain focus nodes if one is nested).
+    `tests/test_pipeline.py` compares the results with pySHACL on the original shapes.
+    """
+    out = Graph(store=SimpleMemory())
+    for prefix, namespace in shapes.namespaces():
+        out.bind(prefix, namespace)
+    for triple in shapes:
+        out.add(triple)
+    for node in sorted(set(out.subjects(SH.property, None)), key=str):
+        targets = [(p, o) for p in _TARGETS for o in out.objects(node, p)]
+        if (
+            not targets
+            or (node, SH.deactivated, None) in out
+            or (None, None, node) in out
+            or any((node, RDF.type, cls) in out for cls in _IMPLICIT_TARGET_TYPES)
+        ):
+            continue
+        for prop in sorted(set(out.objects(node, SH.property)), key=str):
+            referrers = list(out.subject_predicates(prop))
+            if referrers != [(node, SH.property)] or any((prop, p, None) in out for p in _TARGETS):
+                continue
+            out.remove((node, SH.property, prop))
+            for p, o in targets:
+                out.add((prop, p, o))
+    return out
 
 
 # --- one report ---------------------------------------------------------------------------------
