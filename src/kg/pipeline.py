@@ -44,6 +44,9 @@ from typing import Any
 
 import pyoxigraph as ox
 import pyshacl
+from pyshacl.errors import ValidationFailure
+from pyshacl.graph_abstraction import DataGraph
+from pyshacl.shapes_graph import ShapesGraph
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 from rdflib.plugins.stores.memory import SimpleMemory
@@ -177,6 +180,13 @@ class ReferenceIndex:
 # --- validation ---------------------------------------------------------------------------------
 
 
+_PYSHACL_OPTIONS: dict[str, Any] = {
+    "inference": "none",
+    "advanced": True,  # SHACL-AF: the shapes' SPARQL targets
+    "inplace": True,  # the data graph is our own
+    "allow_warnings": True,
+    "allow_infos": True,
+}
 _TARGETS = (SH.targetClass, SH.targetNode, SH.targetSubjectsOf, SH.targetObjectsOf, SH.target)
 
 
@@ -211,6 +221,7 @@ class ReportValidator:
             self._targets.append((str(shape), classes if predicates == {SH.targetClass} else None))
         self._chosen: dict[frozenset[Any], list[str] | None] = {}
         self._pruned: dict[tuple[str, ...] | None, Graph] = {}
+        self._harvested: dict[tuple[str, ...] | None, ShapesGraph] = {}
 
     def _closure(self, classes: set[Any]) -> set[Any]:
         seen: set[Any] = set()
@@ -266,20 +277,27 @@ class ReportValidator:
     def run(
         self, data: Iterable[tuple[Any, Any, Any]], shapes: list[str] | None = None
     ) -> ValidationReport:
-        """pySHACL on `data` (already holding its context), with `shapes` (None: all)."""
+        """pySHACL on `data` (already holding its context), with `shapes` (None: all).
+
+        What `pyshacl.validate` does, less loading: one `pyshacl.Validator` per call, given the
+        `ShapesGraph` of the first call with these shapes, so the shapes are found and read once
+        (their `Shape` objects hold only what the shapes graph says)."""
         graph = PreparedQueryGraph(self._prepared)
         graph.addN((s, p, o, graph) for s, p, o in data)
-        _, results, _ = pyshacl.validate(
-            graph,
+        key = None if shapes is None else tuple(shapes)
+        validator = pyshacl.Validator(
+            DataGraph.from_rdflib(graph),
             shacl_graph=self.shapes_graph(shapes),
-            inference="none",
-            advanced=True,
-            inplace=True,
-            allow_warnings=True,
-            allow_infos=True,
+            options=dict(_PYSHACL_OPTIONS),
         )
-        if not isinstance(results, Graph):
-            raise ShapesError(f"the shapes graph cannot be used: {results}")
+        if key in self._harvested:
+            validator.shacl_graph = self._harvested[key]
+        else:
+            self._harvested[key] = validator.shacl_graph
+        try:
+            _, results, _ = validator.run()
+        except ValidationFailure as failure:
+            raise ShapesError(f"the shapes graph cannot be used: {failure}") from failure
         return _validation_report(results)
 
     def validate(self, graph: Graph, keep: set[str] | None = None) -> list[Violation]:
