@@ -3,12 +3,13 @@
 Most tests use a fake remote: the loopback stub of tests/test_remote.py answering SPARQL from
 an in-memory pyoxigraph store holding tests/fixtures/store/mini.trig (the union of its named
 graphs as the default graph, as `oxigraph serve --union-default-graph` does), beside an
-embedded server on the same data. The last test runs against a real Oxigraph server
-(the fixtures of tests/test_remote_engines.py).
+embedded server on the same data. The last two run against real engines, an Oxigraph
+server and Virtuoso (the fixtures of tests/test_remote_engines.py; skipped without them).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import signal
@@ -35,7 +36,7 @@ from kg.server.app import KGServer, ServerConfig, make_server
 from kg.store import write_store
 from server_support import Response, Running, request
 from test_remote import FIXTURE, Stub, param_cases
-from test_remote_engines import Engine, oxigraph_server  # noqa: F401 (a fixture)
+from test_remote_engines import Engine, oxigraph_server, virtuoso_server  # noqa: F401
 
 NT = "application/n-triples"
 SRJ = "application/sparql-results+json"
@@ -430,3 +431,30 @@ def test_oxigraph_server_gives_the_rows_of_the_embedded_server(
         assert through.status == 200 and through.body == local.body
         page = "/id/place/ml-5"
         assert request(server.url + page).body == request(embedded.url + page).body
+
+
+def test_virtuoso_with_digest_credentials(
+    virtuoso_server: Engine,  # noqa: F811 (the fixture imported above)
+    quads: list[ox.Quad],
+    embedded: Running,
+) -> None:
+    """`kg serve --endpoint …/sparql-auth --user U`: Digest answered on each query; a query
+    Virtuoso answers as the embedded store does gives the same bytes; a wrong password is a
+    502 that says so."""
+    store = ox.Store()
+    store.bulk_extend(quads)
+    push(store, virtuoso_server.client(timeout=60))
+    auth_url = virtuoso_server.query_url + "-auth"
+    good = Endpoint(auth_url, user=virtuoso_server.user, password=virtuoso_server.password)
+    with serving(endpoint=good, timeout=30.0) as server:
+        assert server.server.check_source() == []
+        for name in ("stats-classes", "stats-by-report"):
+            local, through = named(embedded, name, {}), named(server, name, {})
+            assert through.status == 200, through.text
+            if name == "stats-classes":  # stats-by-report: see VIRTUOSO_KNOWN
+                assert through.body == local.body
+        assert sparql(server, "ASK { ?s ?p ?o }", SRJ).status == 200
+    wrong = dataclasses.replace(good, password="wrong")  # noqa: S106
+    with serving(endpoint=wrong) as server:
+        resp = sparql(server, "ASK {}")
+    assert resp.status == 502 and "credentials" in resp.text and auth_url in resp.text
