@@ -19,17 +19,29 @@ by timing the queries on a 200k-quad store:
   projects its `?param_…` variables (and groups by them if it aggregates); `run_query` drops
   those columns from the result.
 - `BOUND(?param_x)` is false even when `?param_x` is substituted (and `BIND(?param_x AS ?y)`
-  leaves `?y` unbound): test "was it given?" with `COALESCE(STR(?param_x), "") = ""`.
+  leaves `?y` unbound): test "was it given?" with `COALESCE(?param_x, "") = ""`.
 - Resolve a parameter once, in a sub-select joined first, to the things it names (`?xScope`,
-  left unbound when the parameter is not given), then filter with
-  `FILTER(!BOUND(?xScope) || EXISTS { ... })`. Label matching inside a per-row EXISTS, or a
-  UNION of "not given" and a sub-select, is evaluated row by row and takes minutes.
-- Inside EXISTS use one triple pattern or one property path per level (nest another FILTER
-  EXISTS for the next step): with two patterns it ran a hundred times slower, as if the
-  join order ignored the outer bindings.
+  left unbound when the parameter is not given), then filter each row against it with an
+  OPTIONAL that looks one step up (`OPTIONAL { ?x hkg:partOf ?up FILTER(?up = ?xScope) }`,
+  then `FILTER(!BOUND(?xScope) || ?x = ?xScope || BOUND(?up))`). Label matching per row, or
+  a UNION of "not given" and a sub-select, is evaluated row by row and takes minutes.
 - Put OPTIONAL after the required patterns; use DISTINCT, since the union default graph
   returns a triple once per graph holding it (asserted and inferred copies both count).
 - GROUP_CONCAT keeps the order of an ordered sub-select: that is how lists come out sorted.
+
+The same text also runs on remote engines (kg.remote binds the parameters with VALUES blocks),
+and must give the same rows on Virtuoso 7.2, whose SPARQL differs (docs/scaling.md has the
+list; tests/test_remote_engines.py checks every query there):
+
+- never `STR()` a string parameter (Virtuoso garbles its non-ASCII characters): use it as it
+  is in `LCASE`, `REGEX`, `COALESCE(?param_x, "") = ""`; only the IRI branch takes
+  `IRI(STR(?param_x))`, after `REGEX(?param_x, "^[a-z][a-z0-9+.-]*:[^ ]*$", "i")`;
+- a UNION branch needs a pattern or a BIND (`{ BIND(true AS ?xNotGiven) FILTER(…) }`);
+- no property paths with `*`, `+` or `?` and no EXISTS to test "inside the scope": the
+  closures of hkg:partOf and skos:broader are materialised (kg.inference), so use
+  `OPTIONAL { ?x hkg:partOf ?up FILTER(?up = ?xScope) }` and test `BOUND(?up)`;
+- compare IRIs with `=`, not sameTerm; an aggregate that may see no value is
+  `IF(COUNT(?v) > 0, GROUP_CONCAT(?v; …), SAMPLE(?none))` (unbound everywhere).
 
 Queries run with the store's default graph as the union of all named graphs.
 """

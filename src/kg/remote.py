@@ -479,11 +479,10 @@ _WORD_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_\-]*")
 _NAME_TAIL_RE = re.compile(r"[A-Za-z0-9_\-.:%\\]*")
 _VAR_RE = re.compile(r"[?$][A-Za-z0-9_]+")
 _SELECT_AHEAD_RE = re.compile(r"SELECT\b", re.IGNORECASE)
-_XSD_STRING = ox.NamedNode("http://www.w3.org/2001/XMLSchema#string")
 
 
 def _tokens(text: str) -> Iterator[tuple[int, int, str]]:
-    """(start, end, kind) of the SPARQL tokens `bind_values` needs: `{`, `}`, keywords
+    """(start, end, kind) of the SPARQL tokens `bind_values` needs: braces, parentheses, keywords
     (`w:WORD`, upper-cased) and variables (`v:name`); comments, strings, IRIs, prefixed
     names and language tags are skipped whole, so a brace or a `?` inside them is no token."""
     i, n = 0, len(text)
@@ -504,7 +503,7 @@ def _tokens(text: str) -> Iterator[tuple[int, int, str]]:
                 i = m.end()
             else:
                 i += 1
-        elif c in "{}":
+        elif c in "{}()":
             yield i, i + 1, c
             i += 1
         elif c == ":":  # a prefixed name with the empty prefix
@@ -551,10 +550,10 @@ def values_block(substitutions: Mapping[ox.Variable, Any]) -> str:
 
 
 def _sparql_term(term: Any) -> str:
-    if isinstance(term, ox.Literal) and term.language is None and term.datatype == _XSD_STRING:
-        # the same literal (RDF 1.1) written with its datatype: Virtuoso 7.2 turns the
-        # non-ASCII characters of an untyped one into "?" when a query takes its STR()
-        return f"{term}^^{_XSD_STRING}"
+    # A string is written as a simple literal (pyoxigraph's str() of an xsd:string literal):
+    # Virtuoso 7.2 fails to join a typed "x"^^xsd:string from one VALUES block with the same
+    # term from another. Its STR() of a simple literal turns non-ASCII characters into "?",
+    # so the named queries never take STR() of a string parameter (see kg.query).
     if isinstance(term, ox.NamedNode | ox.Literal):
         return str(term)  # N-Triples syntax: quotes, backslashes and newlines escaped
     raise QueryError(f"cannot bind {term!r} in a VALUES block (IRIs and literals only)")
@@ -566,6 +565,7 @@ class _Group:
     insert_at: int
     mentions: set[str] = field(default_factory=set)
     where: _Group | None = None  # of a query or sub-select: its WHERE group
+    depth: int = 0  # parentheses open where the group starts
 
 
 def bind_values(text: str, substitutions: Mapping[ox.Variable, Any]) -> str:
@@ -578,8 +578,11 @@ def bind_values(text: str, substitutions: Mapping[ox.Variable, Any]) -> str:
     graph pattern that uses a parameter itself (in a filter, a BIND or a triple pattern,
     counting the EXISTS blocks of its filters) opens with a VALUES block of the parameters
     it uses: the WHERE of the query or of a sub-select, an OPTIONAL, a UNION branch, a
-    GRAPH or nested group. EXISTS blocks get none: they see the bindings of the group they
-    filter (SPARQL's substitution), and extra VALUES there trip Virtuoso's compiler. Data
+    GRAPH or nested group; the WHERE of a (sub-)select also for an expression of its
+    projection or HAVING, but not for a parameter it only projects or groups by (the groups
+    that use it bind it; two VALUES on one path are a join Virtuoso 7.2 gets wrong). EXISTS
+    blocks get none: they see the bindings of the group they filter (SPARQL's substitution),
+    and extra VALUES there trip Virtuoso's compiler. Data
     blocks (VALUES … { … }) and CONSTRUCT templates are left alone. No parameters: the text
     unchanged. Unbound (not given) parameters are simply absent.
     """
@@ -589,9 +592,10 @@ def bind_values(text: str, substitutions: Mapping[ox.Variable, Any]) -> str:
     groups: list[_Group] = []
     pending_values = False  # saw VALUES: the next `{` opens a data block
     previous = ""
+    depth = 0  # parentheses open
     stack: list[_Group] = []
-    # a SELECT's projection and modifiers (GROUP BY, HAVING…) bind in the SELECT's WHERE
-    top = _Group("query", 0)
+    # the expressions of a SELECT's projection and modifiers (HAVING…) bind in its WHERE
+    top: _Group = _Group("query", 0)
     for _start, end, kind in _tokens(text):
         if kind == "{":
             if stack and stack[-1].kind == "data":
@@ -611,8 +615,13 @@ def bind_values(text: str, substitutions: Mapping[ox.Variable, Any]) -> str:
                 if parent.kind in ("subselect", "query") and parent.where is None:
                     parent.where = group  # the WHERE of that SELECT
                     group.mentions |= parent.mentions
+            group.depth = depth
             stack.append(group)
             groups.append(group)
+        elif kind == "(":
+            depth += 1
+        elif kind == ")":
+            depth -= 1
         elif kind == "}":
             if not stack:
                 raise QueryError("unbalanced `}` in the query")
@@ -623,6 +632,12 @@ def bind_values(text: str, substitutions: Mapping[ox.Variable, Any]) -> str:
             owner = next((g for g in reversed(stack) if g.kind != "exists"), top)
             if owner.kind == "template":  # CONSTRUCT's template: bound in the query's WHERE
                 owner = top
+            elif owner.kind in ("subselect", "query") and depth == owner.depth:
+                # projected or grouped by as it is (no expression): the groups that use it
+                # bind it; VALUES in the WHERE as well would be a second, redundant join,
+                # which Virtuoso 7.2 gets wrong (no rows) when a UNION's branches bind it too
+                previous = kind
+                continue
             if owner.kind in ("subselect", "query"):
                 owner.mentions.add(kind[2:])
                 if owner.where is not None:
