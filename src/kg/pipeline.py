@@ -22,7 +22,8 @@ a report, against 30–90 ms). pyshacl parses its SPARQL again on every run; `Pr
 keeps the parsed queries of one pipeline (about 40% of a small report's validation time). The
 shapes pySHACL gets have their property shapes hoisted to top-level shapes with their node
 shape's targets (`hoist_property_shapes`: the same results, checked against pySHACL on the
-original shapes by `tests/test_pipeline.py`, for about a third less validation time).
+original shapes by `tests/test_pipeline.py`), and one pySHACL `ShapesGraph` per shape selection
+serves every call: together about 1.6× less validation time (docs/decisions/0002).
 
 Inference, per report (`kg.inference.ReportReasoner`): the rules of `queries/inference/` over
 the report's graph, the ontology and the reference entities it names with what they point to
