@@ -48,7 +48,9 @@ class Running:
 
 
 @contextmanager
-def running_server(store: Path, **options: object) -> Iterator[Running]:
+def running_server(store: Path | None, **options: object) -> Iterator[Running]:
+    """A `kg serve` server in this process on a free loopback port (store None: give
+    `endpoint=` among the options)."""
     config = ServerConfig(store=store, host="127.0.0.1", port=0, quiet=True, **options)  # type: ignore[arg-type]
     server = make_server(config)
     thread = threading.Thread(target=server.serve_forever, name="kg-serve-test", daemon=True)

@@ -18,7 +18,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
@@ -32,9 +31,9 @@ from kg.cli import app
 from kg.push import push
 from kg.query import list_queries, run_query
 from kg.remote import Endpoint
-from kg.server.app import KGServer, ServerConfig, make_server
+from kg.server.app import ServerConfig, make_server
 from kg.store import write_store
-from server_support import Response, Running, request
+from server_support import Response, Running, request, running_server
 from test_remote import FIXTURE, Stub, param_cases
 from test_remote_engines import Engine, oxigraph_server, virtuoso_server  # noqa: F401
 
@@ -85,18 +84,9 @@ def remote(quads: list[ox.Quad]) -> Iterator[Stub]:
     stub.close()
 
 
-@contextmanager
-def serving(**options: Any) -> Iterator[Running]:
-    """A `kg serve` server in this process on a free loopback port."""
-    server: KGServer = make_server(ServerConfig(host="127.0.0.1", port=0, quiet=True, **options))
-    thread = threading.Thread(target=server.serve_forever, name="kg-serve-test", daemon=True)
-    thread.start()
-    try:
-        yield Running(server, server.url)
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
+def serving(**options: Any) -> Any:
+    """A `kg serve` server in this process: `store=` or `endpoint=` among the options."""
+    return running_server(options.pop("store", None), **options)
 
 
 @pytest.fixture(scope="module")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Annotated
@@ -431,6 +432,20 @@ def query(
         sys.stdout.write(result.to_table())
 
 
+def _password(user: str | None, password_env: str) -> str | None:
+    """The endpoint password from the environment (never an option: it would show in `ps`)."""
+    if user is None:
+        return None
+    password = os.environ.get(password_env)
+    if password is None:
+        raise fail(
+            f"--user {user}: set the password in the environment variable "
+            f"{password_env} (or name another with --password-env)",
+            2,
+        )
+    return password
+
+
 def _remote_query(
     endpoint: str, name: str | None, sparql: str | None, params: dict[str, str]
 ) -> QueryResult:
@@ -505,18 +520,12 @@ def push(
     the remote in the graph id:graph/push-metadata). Exit 0: done; 1: a request failed (the
     remote then holds the old or the new version of each graph); 2: bad options or no store.
     """
-    import os
 
     from kg.push import PushError
     from kg.push import push as run_push
     from kg.remote import Endpoint, RemoteError, SparqlClient
 
-    password = None
-    if user is not None:
-        password = os.environ.get(password_env)
-        if password is None:
-            raise fail(f"--user {user}: set the password in the environment variable "
-                       f"{password_env} (or name another with --password-env)", 2)
+    password = _password(user, password_env)
     if timeout <= 0 or retries < 0:
         raise fail("--timeout must be > 0 and --retries >= 0", 2)
     try:
@@ -638,7 +647,6 @@ def serve(
     With --endpoint, serve a remote SPARQL store the same way. See docs/sparql-endpoint.md.
     Updates, LOAD and SERVICE are refused.
     """
-    import os
 
     from kg.remote import Endpoint
     from kg.server.app import KGServer, ServerConfig
@@ -652,12 +660,7 @@ def serve(
         raise fail("--user is for --endpoint", 2)
     remote = None
     if endpoint is not None:
-        password = None
-        if user is not None:
-            password = os.environ.get(password_env)
-            if password is None:
-                raise fail(f"--user {user}: set the password in the environment variable "
-                           f"{password_env} (or name another with --password-env)", 2)
+        password = _password(user, password_env)
         remote = Endpoint(endpoint, user=user, password=password, timeout=timeout, retries=0)
     config = ServerConfig(store=store if remote is None else None, endpoint=remote, host=host,
                           port=port, timeout=timeout, max_results=max_results, workers=workers,
