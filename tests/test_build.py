@@ -150,3 +150,49 @@ def test_organisations_minted_by_several_reports_are_validated_together(tmp_path
     assert {v.focus_node for v in result.validation.violations} == {  # type: ignore[union-attr]
         "https://w3id.org/humanitarian-kg/id/org/abx-ml"
     }
+
+
+def test_the_reference_data_is_kept_in_the_cache_by_fingerprint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second process adopts the pickled reference data instead of building it; a damaged
+    pickle is rebuilt; another fingerprint's pickle is replaced, never used."""
+    import pickle
+
+    from kg import reference as ref
+    from kg.build import pipeline_fingerprint, use_cached_reference
+
+    cache = tmp_path / "cache"
+    fingerprint = pipeline_fingerprint()
+    built = []
+    real = ref.build_reference
+
+    def counting() -> ref.Reference:
+        built.append(1)
+        return real()
+
+    monkeypatch.setattr("kg.build.build_reference", counting)
+    monkeypatch.setattr(ref, "_LOADED", {})
+    use_cached_reference(cache, fingerprint)
+    pickled = cache / f"reference-{fingerprint}.pickle"
+    assert built == [1] and pickled.is_file()
+    first = ref.load_reference()
+
+    ref.forget_reference()  # as a fresh process
+    use_cached_reference(cache, fingerprint)
+    assert built == [1]  # adopted, not built
+    again = ref.load_reference()
+    assert again is not first
+    assert again.organisations == first.organisations and again.places == first.places
+    assert again.reference.isomorphic(first.reference)
+    assert set(again.ontology) == set(first.ontology)
+
+    pickled.write_bytes(b"not a pickle")
+    use_cached_reference(cache, fingerprint)
+    assert built == [1, 1] and isinstance(pickle.loads(pickled.read_bytes()), ref.Reference)
+
+    use_cached_reference(cache, "another-fingerprint")
+    assert built == [1, 1, 1]
+    assert [p.name for p in cache.glob("reference-*.pickle")] == [
+        "reference-another-fingerprint.pickle"
+    ]

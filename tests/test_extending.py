@@ -35,7 +35,7 @@ runner = CliRunner()
 
 def _clear_caches() -> None:
     resources.clear_cache()
-    reference._load_cached.cache_clear()
+    reference.forget_reference()
     lexicons._BUILT.clear()
 
 

@@ -13,7 +13,6 @@ import gettext
 from collections import defaultdict
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from functools import cache
 from pathlib import Path
 
 import pycountry
@@ -181,19 +180,36 @@ def _translator(domain: str) -> Callable[[str], str]:
         return lambda text: text
 
 
-@cache
-def _load_cached(ontology_dir: str, reference_dir: str, lexicon_dir: str) -> Reference:
-    del ontology_dir, reference_dir, lexicon_dir  # cache key only
-    return build_reference()
+_LOADED: dict[tuple[str, str, str], Reference] = {}
+"""The reference data built (or adopted) in this process, per data directories."""
 
 
-def load_reference() -> Reference:
-    """The reference data of the current checkout (cached per data directory)."""
-    return _load_cached(
+def _data_dirs() -> tuple[str, str, str]:
+    return (
         str(resources.asset_dir("ontology")),
         str(resources.asset_dir("reference")),
         str(resources.asset_dir("lexicon")),
     )
+
+
+def load_reference() -> Reference:
+    """The reference data of the current checkout (cached per data directory)."""
+    key = _data_dirs()
+    if key not in _LOADED:
+        _LOADED[key] = build_reference()
+    return _LOADED[key]
+
+
+def forget_reference() -> None:
+    """Drop what `load_reference` holds (after the data files changed in this process)."""
+    _LOADED.clear()
+
+
+def adopt_reference(reference: Reference) -> None:
+    """Make `load_reference` return `reference` in this process: one this checkout built
+    before (kg.build keeps it in its cache, keyed by the pipeline fingerprint), so that a
+    process making one report's graph need not parse and generate it all again."""
+    _LOADED[_data_dirs()] = reference
 
 
 def reference_graph() -> Graph:
