@@ -14,7 +14,9 @@ did not change). With the same fingerprint, only new and changed reports are pro
 that is swapped in; removed reports' graphs are dropped. A different fingerprint, or many changes,
 rebuild the whole store. Per-report outputs are cached under `<store's directory>/cache/` (one
 JSON file per report, keyed by input digest and fingerprint), so a full rebuild re-extracts
-only what changed. See docs/decisions/0001-incremental-store-updates.md.
+only what changed; the reference data is kept there too, pickled per fingerprint
+(`use_cached_reference`), so a process need not parse and generate it again. See
+docs/decisions/0001-incremental-store-updates.md.
 
 One report that cannot be read is named with its reason and the others still build. A SHACL
 violation stops the build before the store is touched, so the previous store stays usable; so
