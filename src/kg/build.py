@@ -54,6 +54,7 @@ from kg.pipeline import (
     parse_lines,
     term_value,
 )
+from kg.query import internal_query
 from kg.reference import Reference, adopt_reference, build_reference
 from kg.reports import find_reports, sidecar_path
 from kg.store import (
@@ -818,9 +819,11 @@ def _graph_triples(store: ox.Store, graph: str) -> list[ox.Triple]:
 
 
 def _count_graph(store: ox.Store, graph: str) -> int:
-    query = f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"  # noqa: S608
-    for row in store.query(query):  # type: ignore[union-attr]
-        return int(row[0].value)
+    rows = store.query(
+        internal_query("graph-size"), substitutions={ox.Variable("graph"): ox.NamedNode(graph)}
+    )
+    for row in rows:  # type: ignore[union-attr]
+        return int(row["n"].value)
     return 0
 
 

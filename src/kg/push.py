@@ -28,7 +28,8 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from kg.namespaces import HKG
-from kg.remote import METADATA_GRAPH, RemoteError, SparqlClient
+from kg.query import internal_query
+from kg.remote import METADATA_GRAPH, RemoteError, SparqlClient, bind_values
 
 CONTENT_HASH = str(HKG["contentHash"])
 
@@ -94,9 +95,9 @@ def graph_content(store: ox.Store, graph: str) -> LocalGraph:
 
 def remote_hashes(client: SparqlClient) -> dict[str, str]:
     """The remote's metadata: graph IRI -> content hash of the version it holds."""
-    text = (
-        f"SELECT ?graph ?hash WHERE {{ GRAPH <{METADATA_GRAPH}> "
-        f"{{ ?graph <{CONTENT_HASH}> ?hash }} }}"
+    text = bind_values(
+        internal_query("pushed-hashes"),
+        {ox.Variable("metadataGraph"): ox.NamedNode(METADATA_GRAPH)},
     )
     _vars, rows = client.select(text)
     out: dict[str, str] = {}

@@ -262,6 +262,12 @@ def load_query(name_or_path: str | Path) -> NamedQuery:
     return _read(path)
 
 
+def internal_query(name: str) -> str:
+    """The text of `queries/internal/<name>.rq`: a query the code runs for itself, its values
+    given as bindings (substitutions, or VALUES for a remote endpoint), never pasted in."""
+    return (asset_dir("queries") / "internal" / f"{name}.rq").read_text(encoding="utf-8")
+
+
 def _read(path: Path) -> NamedQuery:
     return parse_query(path.read_text(encoding="utf-8"), name=path.stem, path=path)
 

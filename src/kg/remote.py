@@ -44,6 +44,7 @@ from kg.query import (
     NamedQuery,
     QueryError,
     QueryResult,
+    internal_query,
     load_query,
     parse_query,
     run_query,
@@ -794,14 +795,12 @@ class RemoteBackend:
 
         True or False when the store holds data in named graphs; None when it is empty.
         """
-        probe = "SELECT ?s ?p ?o WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 1"
-        _vars, rows = self.client.select(probe)
+        _vars, rows = self.client.select(internal_query("any-named-quad"))
         if not rows:
             return None
         row = rows[0]
-        check = "ASK { ?s ?p ?o }"
         text = bind_values(
-            check,
+            internal_query("in-default-graph"),
             {
                 ox.Variable(k): row[k]
                 for k in ("s", "p", "o")
