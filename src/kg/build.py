@@ -336,9 +336,13 @@ _WORKER: dict[str, Any] = {}
 """A worker process's pipeline and cache (set by `_init_worker`, one per process)."""
 
 
+def _new_pipeline(cache_dir: Path | None, fingerprint: str) -> ReportPipeline:
+    use_cached_reference(cache_dir, fingerprint)
+    return ReportPipeline()
+
+
 def _init_worker(cache_dir: str | None, fingerprint: str) -> None:
-    use_cached_reference(Path(cache_dir) if cache_dir else None, fingerprint)
-    _WORKER["pipeline"] = ReportPipeline()
+    _WORKER["pipeline"] = _new_pipeline(Path(cache_dir) if cache_dir else None, fingerprint)
     _WORKER["cache"] = _Cache(Path(cache_dir) if cache_dir else None, fingerprint)
 
 
@@ -367,8 +371,7 @@ class _Runner:
     def pipeline(self) -> ReportPipeline:
         if self._pipeline is None:
             started = time.perf_counter()
-            use_cached_reference(self.cache_dir, self.fingerprint)
-            self._pipeline = ReportPipeline()
+            self._pipeline = _new_pipeline(self.cache_dir, self.fingerprint)
             self.init_seconds = time.perf_counter() - started
         return self._pipeline
 
@@ -478,23 +481,7 @@ def _unchanged(
     started: float,
 ) -> BuildResult:
     result.mode = "unchanged"
-    entries = manifest["reports"]
-    for item in items:
-        if item.error:
-            result.reports.append(
-                ReportResult(item.path, item.report_id, item.error, status="failed")
-            )
-            continue
-        entry = entries[item.report_id]
-        result.reports.append(
-            ReportResult(
-                item.path,
-                item.report_id,
-                facts=entry["facts"],
-                triples=entry["triples"],
-                status="unchanged",
-            )
-        )
+    _collect(result, items, {}, {}, manifest["reports"])  # every report: failed or unchanged
     result.validation = ValidationReport(True, [], Graph())
     result.store = StoreStats(store_path, manifest["quads"], manifest["graphs"], 0.0)
     result.triples, result.inferred = manifest["quads"], manifest["inferred"]
