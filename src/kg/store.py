@@ -108,20 +108,9 @@ def write_store(
     path = Path(path)
     _check_replaceable(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    pid = os.getpid()
-    tmp = path.with_name(f"{path.name}.tmp-{pid}")
-    backup = path.with_name(f"{path.name}.old-{pid}")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    started = time.perf_counter()
-    try:
-        quads, graphs = _build(tmp, source, optimize=optimize, manifest=manifest, more=more)
-    except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
-        raise
-    seconds = time.perf_counter() - started
-    _swap_in(tmp, path, backup)
-    return StoreStats(path=path, quads=quads, graphs=graphs, seconds=seconds)
+    return _replace(
+        path, lambda tmp: _build(tmp, source, optimize=optimize, manifest=manifest, more=more)
+    )
 
 
 @dataclass(frozen=True)
@@ -151,13 +140,8 @@ def update_store(
     path = Path(path)
     if not (path / _ROCKSDB_MARKER).is_file():
         raise StoreNotFoundError(path)
-    pid = os.getpid()
-    tmp = path.with_name(f"{path.name}.tmp-{pid}")
-    backup = path.with_name(f"{path.name}.old-{pid}")
-    if tmp.exists():
-        shutil.rmtree(tmp)
-    started = time.perf_counter()
-    try:
+
+    def apply(tmp: Path) -> tuple[int, int]:
         current = ox.Store.read_only(str(path))
         current.backup(str(tmp))
         del current
@@ -181,8 +165,25 @@ def update_store(
             quads = quads_before + delta if quads_before is not None else len(store)
             graphs = sum(1 for _ in store.named_graphs())
             _write_manifest(tmp, store, quads, graphs, manifest)
+            return quads, graphs
         finally:
             del store
+
+    return _replace(path, apply)
+
+
+def _replace(path: Path, fill: Callable[[Path], tuple[int, int]]) -> StoreStats:
+    """`fill` a new store in a temporary directory beside `path` (giving its quads and
+    graphs), then swap it in; on any failure the temporary directory is removed and the store
+    at `path` is left as it was."""
+    pid = os.getpid()
+    tmp = path.with_name(f"{path.name}.tmp-{pid}")
+    backup = path.with_name(f"{path.name}.old-{pid}")
+    if tmp.exists():
+        shutil.rmtree(tmp)
+    started = time.perf_counter()
+    try:
+        quads, graphs = fill(tmp)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
