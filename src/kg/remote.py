@@ -596,7 +596,7 @@ def bind_values(text: str, substitutions: Mapping[ox.Variable, Any]) -> str:
     depth = 0  # parentheses open
     stack: list[_Group] = []
     # the expressions of a SELECT's projection and modifiers (HAVING…) bind in its WHERE
-    top: _Group = _Group("query", 0)
+    top = _Group("query", 0)
     for _start, end, kind in _tokens(text):
         if kind == "{":
             if stack and stack[-1].kind == "data":
@@ -631,18 +631,18 @@ def bind_values(text: str, substitutions: Mapping[ox.Variable, Any]) -> str:
             pending_values = True
         elif kind.startswith("v:") and kind[2:] in by_name:
             owner = next((g for g in reversed(stack) if g.kind != "exists"), top)
-            if owner.kind == "template":  # CONSTRUCT's template: bound in the query's WHERE
+            in_template = owner.kind == "template"
+            if in_template:  # CONSTRUCT's template: bound in the query's WHERE
                 owner = top
-            elif owner.kind in ("subselect", "query") and depth == owner.depth:
-                # projected or grouped by as it is (no expression): the groups that use it
-                # bind it; VALUES in the WHERE as well would be a second, redundant join,
-                # which Virtuoso 7.2 gets wrong (no rows) when a UNION's branches bind it too
-                previous = kind
-                continue
             if owner.kind in ("subselect", "query"):
-                owner.mentions.add(kind[2:])
-                if owner.where is not None:
-                    owner.where.mentions.add(kind[2:])
+                # In an expression (or a template) it must be bound in the WHERE. Projected or
+                # grouped by as it is, the groups that use it bind it: VALUES in the WHERE as
+                # well would be a second, redundant join, which Virtuoso 7.2 gets wrong (no
+                # rows) when a UNION's branches bind it too.
+                if in_template or depth > owner.depth:
+                    owner.mentions.add(kind[2:])
+                    if owner.where is not None:
+                        owner.where.mentions.add(kind[2:])
             elif owner.kind == "group":
                 owner.mentions.add(kind[2:])
         previous = kind
