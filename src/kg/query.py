@@ -37,9 +37,11 @@ list; tests/test_remote_engines.py checks every query there):
   is in `LCASE`, `REGEX`, `COALESCE(?param_x, "") = ""`; only the IRI branch takes
   `IRI(STR(?param_x))`, after `REGEX(?param_x, "^[a-z][a-z0-9+.-]*:[^ ]*$", "i")`;
 - a UNION branch needs a pattern or a BIND (`{ BIND(true AS ?xNotGiven) FILTER(…) }`);
-- no property paths with `*`, `+` or `?` and no EXISTS to test "inside the scope": the
-  closures of hkg:partOf and skos:broader are materialised (kg.inference), so use
-  `OPTIONAL { ?x hkg:partOf ?up FILTER(?up = ?xScope) }` and test `BOUND(?up)`;
+- a property path with `*`, `+` or `?` only as a pattern whose end a sub-select binds
+  (`?place hkg:partOf* ?placeScope` in organisations-in), never in EXISTS or with both ends
+  free; to test "inside the scope" row by row, the closures of hkg:partOf and skos:broader
+  are materialised (kg.inference), so use `OPTIONAL { ?x hkg:partOf ?up FILTER(?up =
+  ?xScope) }` and test `BOUND(?up)`;
 - compare IRIs with `=`, not sameTerm; an aggregate that may see no value is
   `IF(COUNT(?v) > 0, GROUP_CONCAT(?v; …), SAMPLE(?none))` (unbound everywhere).
 
