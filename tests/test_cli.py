@@ -217,6 +217,23 @@ def test_build_with_one_bad_report_builds_the_others(tmp_path: Path, seed_report
     assert code == 0 and len(json.loads(out)) >= 7
 
 
+def test_build_of_a_missing_path_leaves_the_store(tmp_path: Path, seed_reports: Path) -> None:
+    """Regression: a mistyped path built an empty store, dropping every report as removed."""
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    shutil.copy(seed_reports / "nrc-mali-2023.txt", reports)
+    shutil.copy(seed_reports / "nrc-mali-2023.yaml", reports)
+    store = tmp_path / "store"
+    assert kg("build", str(reports), "--store", str(store))[0] == 0
+    code, _, err = kg("build", str(tmp_path / "reprots"), "--store", str(store))
+    assert code == 2
+    assert "reprots: no such file or directory" in err and "not touched" in err
+    code, _, err = kg("build", str(reports), str(tmp_path / "reprots"), "--store", str(store))
+    assert code == 2
+    code, out, _ = kg("query", "outcomes", "--store", str(store), "--format", "json")
+    assert code == 0 and len(json.loads(out)) >= 7
+
+
 def test_query_without_store_says_run_build(tmp_path: Path) -> None:
     code, _, err = kg("query", "outcomes", "--store", str(tmp_path / "nothing"))
     assert code == 2

@@ -120,13 +120,16 @@ def build(
     Only new and changed reports are processed when the store was built by the same code and
     data (see `--full`). A report that cannot be read is named with the reason and the others
     still build (exit 1 at the end). A SHACL violation stops the build and leaves the previous
-    store untouched.
+    store untouched; so does a path that does not exist (exit 2), since building without it
+    would remove its reports from the store.
     """
     paths = reports or [Path("data/reports")]
     missing = [p for p in paths if not p.exists()]
     for p in missing:
         err.print(f"[red]error:[/red] {p}: no such file or directory")
-    paths = [p for p in paths if p.exists()]
+    if missing:
+        # building the rest would drop the missing paths' reports from the store as removed
+        raise fail("nothing built: the store was not touched", 2)
     with progress_bar() as progress:
         task = progress.add_task("scan", total=None, name="")
 
