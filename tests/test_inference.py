@@ -70,8 +70,36 @@ def test_nothing_stated_is_repeated_and_nothing_else_is_added(
     stated = _triples(_quads())
     assert not inferred & stated
     # the whole answer: 2 types, 6 partOf/hasPart closure + 3 stated-inverse hasPart,
-    # 3 broaderTransitive + 3 narrowerTransitive + 2 narrower, 1 hasTopConcept
-    assert len(inferred) == 2 + 6 + 3 + 3 + 3 + 2 + 1
+    # 3 broaderTransitive + 3 narrowerTransitive + 2 narrower, 1 hasTopConcept; and hkg:within
+    # (test below): 4 places and 3 sectors within themselves and hkg:everything, 6 + 3 above
+    within = {t for t in inferred if t[1] == HKG_NS + "within"}
+    assert len(inferred - within) == 2 + 6 + 3 + 3 + 3 + 2 + 1
+    assert len(within) == 7 * 2 + 6 + 3
+
+
+def test_within_is_self_ancestors_and_everything(inferred: set[tuple[str, str, str]]) -> None:
+    town, koro, mopti, mali = (iri("place", p) for p in ("ml-koro-town", "ml-koro", "ml-5", "ml"))
+    within = {(s, o) for s, p, o in inferred if p == HKG_NS + "within"}
+    assert {o for s, o in within if s == town} == {town, koro, mopti, mali, HKG_NS + "everything"}
+    assert {o for s, o in within if s == mali} == {mali, HKG_NS + "everything"}
+    case = iri("sector", "gbv-case-management")
+    assert {o for s, o in within if s == case} == {
+        case, iri("sector", "gbv"), iri("sector", "protection"), HKG_NS + "everything"
+    }
+
+
+def test_keys_are_names_lower_cased_and_the_iri() -> None:
+    msf = ox.NamedNode(iri("org", "msf"))
+    graph = ox.NamedNode(str(ID["graph/reference"]))
+    names = [
+        (ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+         ox.Literal("Médecins Sans Frontières", language="fr")),
+        (ox.NamedNode(HKG_NS + "acronym"), ox.Literal("MSF")),
+        (ox.NamedNode(SKOS + "altLabel"), ox.Literal("ÉQUIPE")),
+    ]
+    quads = [ox.Quad(msf, p, o, graph) for p, o in names]
+    keys = {o for s, p, o in _triples(materialise(quads)) if p == HKG_NS + "key"}
+    assert keys == {"médecins sans frontières", "msf", "équipe", msf.value}
 
 
 def _rule_counts(quads: list[ox.Quad]) -> dict[str, int]:
@@ -86,7 +114,8 @@ def _rule_counts(quads: list[ox.Quad]) -> dict[str, int]:
 
 def test_rule_files() -> None:
     assert [name for name, _ in inference_rules()] == [
-        "broader-closure", "inverse-properties", "part-of-closure", "subclass-types",
+        "broader-closure", "inverse-properties", "name-keys", "part-of-closure",
+        "subclass-types", "within",
     ]
     assert all(query.lstrip().startswith("#") and "CONSTRUCT" in query
                for _, query in inference_rules())

@@ -23,7 +23,8 @@ ONTOLOGY_IRI = URIRef("https://w3id.org/humanitarian-kg/ontology")
 CATALOG = ROOT / "ontology" / "catalog-v001.xml"
 
 # Properties that deliberately have no rdfs:domain (their definitions say why).
-NO_DOMAIN = {HKG.acronym, HKG.newlyDetected, HKG.contentHash}  # contentHash: on graph names
+NO_DOMAIN = {HKG.acronym, HKG.newlyDetected, HKG.contentHash,  # contentHash: on graph names
+             HKG.within, HKG.key}  # places and concepts; anything named
 
 runner = CliRunner()
 
