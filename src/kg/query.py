@@ -54,6 +54,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -157,6 +158,19 @@ class QueryResult:
 
     columns: list[str]
     rows: list[tuple[str | None, ...]] = field(default_factory=list)
+
+    @classmethod
+    def from_boolean(cls, value: bool) -> QueryResult:
+        """An ASK answer: one `result` column, "true" or "false"."""
+        return cls(["result"], [("true" if value else "false",)])
+
+    @classmethod
+    def from_triples(cls, triples: Iterable[ox.Triple]) -> QueryResult:
+        """A CONSTRUCT / DESCRIBE answer: `subject`, `predicate`, `object`."""
+        return cls(
+            ["subject", "predicate", "object"],
+            [(term_text(t.subject), term_text(t.predicate), term_text(t.object)) for t in triples],
+        )
 
     def records(self) -> list[dict[str, str | None]]:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
@@ -299,19 +313,21 @@ def run_query(
     except RuntimeError as exc:  # e.g. a substituted variable missing from the projection
         raise QueryError(f"{query.path or query.name}: {exc}") from exc
     if isinstance(result, ox.QueryBoolean):
-        return QueryResult(["result"], [("true" if bool(result) else "false",)])
+        return QueryResult.from_boolean(bool(result))
     if isinstance(result, ox.QueryTriples):
-        return QueryResult(
-            ["subject", "predicate", "object"],
-            [(term_text(t.subject), term_text(t.predicate), term_text(t.object)) for t in result],
-        )
+        return QueryResult.from_triples(result)
     names = [v.value for v in result.variables]
-    keep = [i for i, n in enumerate(names) if not n.startswith(PARAM_PREFIX)]
+    keep = [i for i, n in enumerate(names) if is_answer_column(n)]
     rows = []
     for solution in result:
         values = list(solution)
         rows.append(tuple(term_text(values[i]) for i in keep))
     return QueryResult([names[i] for i in keep], rows)
+
+
+def is_answer_column(name: str) -> bool:
+    """False for a `param_…` column: a parameter echoed by the projection, not an answer."""
+    return not name.startswith(PARAM_PREFIX)
 
 
 def term_text(term: Any) -> str | None:

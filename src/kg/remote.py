@@ -40,11 +40,11 @@ import pyoxigraph as ox
 
 from kg.namespaces import ID
 from kg.query import (
-    PARAM_PREFIX,
     NamedQuery,
     QueryError,
     QueryResult,
     internal_query,
+    is_answer_column,
     load_query,
     parse_query,
     run_query,
@@ -755,7 +755,7 @@ class RemoteBackend:
         text = self.prepare(query, params)
         form = query_form(text)
         if form == "ASK":
-            return QueryResult(["result"], [("true" if self.client.ask(text) else "false",)])
+            return QueryResult.from_boolean(self.client.ask(text))
         if form in ("CONSTRUCT", "DESCRIBE"):
             response = self.client.query(text, accept=N_TRIPLES)
             try:
@@ -764,15 +764,9 @@ class RemoteBackend:
                 raise RemoteError(
                     f"{self.label}: query: the answer is not N-Triples: {exc}"
                 ) from None
-            return QueryResult(
-                ["subject", "predicate", "object"],
-                [
-                    (term_text(t.subject), term_text(t.predicate), term_text(t.object))
-                    for t in triples
-                ],
-            )
+            return QueryResult.from_triples(triples)
         variables, solutions = self.client.select(text)
-        keep = [v for v in variables if not v.startswith(PARAM_PREFIX)]
+        keep = [v for v in variables if is_answer_column(v)]
         rows = [tuple(term_text(s.get(v)) for v in keep) for s in solutions]
         return QueryResult(keep, rows)
 

@@ -16,7 +16,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg.query import PARAM_PREFIX, NamedQuery, QueryError, QueryResult
+from kg.query import NamedQuery, QueryError, QueryResult, is_answer_column
 from kg.remote import query_form
 from kg.server.worker import Answer, Job, error
 
@@ -66,8 +66,8 @@ def _select_result(body: bytes) -> QueryResult:
     """SPARQL JSON results as `kg query` shows them (no `param_…` columns, plain strings)."""
     data = json.loads(body)
     if "boolean" in data:
-        return QueryResult(["result"], [("true" if data["boolean"] else "false",)])
-    keep = [v for v in data["head"]["vars"] if not v.startswith(PARAM_PREFIX)]
+        return QueryResult.from_boolean(bool(data["boolean"]))
+    keep = [v for v in data["head"]["vars"] if is_answer_column(v)]
     rows = [tuple(_text(b.get(v)) for v in keep) for b in data["results"]["bindings"]]
     return QueryResult(keep, rows)
 
