@@ -25,6 +25,11 @@ by timing the queries on a 200k-quad store:
   OPTIONAL that looks one step up (`OPTIONAL { ?x hkg:partOf ?up FILTER(?up = ?xScope) }`,
   then `FILTER(!BOUND(?xScope) || ?x = ?xScope || BOUND(?up))`). Label matching per row, or
   a UNION of "not given" and a sub-select, is evaluated row by row and takes minutes.
+- Faster where a scope should drive the join (who-what-where; docs/scaling.md, "Query
+  plans"): resolve it with one pattern that binds `?xScope` in every row, `?xScope hkg:key
+  ?k FILTER(STR(?k) = LCASE(?param_x) || STR(?k) = ?param_x || (?xScope = hkg:everything &&
+  COALESCE(?param_x, "") = ""))`, then join `?x hkg:within ?xScope`; Oxigraph then starts
+  from the scope. A type test that would otherwise be picked first is `?x a ?t FILTER(?t = …)`.
 - Put OPTIONAL after the required patterns; use DISTINCT, since the union default graph
   returns a triple once per graph holding it (asserted and inferred copies both count).
 - GROUP_CONCAT keeps the order of an ordered sub-select: that is how lists come out sorted.
