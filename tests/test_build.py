@@ -197,3 +197,60 @@ def test_the_reference_data_is_kept_in_the_cache_by_fingerprint(
     assert [p.name for p in cache.glob("reference-*.pickle")] == [
         "reference-another-fingerprint.pickle"
     ]
+
+
+def test_what_the_pipeline_derives_from_the_reference_is_kept_in_the_cache(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A second process takes the reference triples and their inferences from the cache
+    instead of running the rules again, and processes a report exactly as a fresh pipeline."""
+    from kg import inference
+    from kg.build import _new_pipeline, pipeline_fingerprint
+
+    cache = tmp_path / "cache"
+    fingerprint = pipeline_fingerprint()
+    ran = []
+    real = inference._run_rules
+
+    def counting(*args: object, **kwargs: object) -> object:
+        ran.append(1)
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(inference, "_run_rules", counting)
+    first = _new_pipeline(cache, fingerprint)
+    assert ran == [1]
+    assert (cache / f"prepared-{fingerprint}.pickle").is_file()
+    second = _new_pipeline(cache, fingerprint)
+    assert ran == [1]  # the reference's inferences came from the cache
+    assert second.reasoner.reference_inferred == first.reasoner.reference_inferred
+    assert second.reasoner.reference_stated == first.reasoner.reference_stated
+    assert second.ontology_triples == first.ontology_triples
+    assert second.reference_triples == first.reference_triples
+    report = SEEDS / "msf-mali-2023.txt"
+    one, two = first.process(report), second.process(report)
+    assert (one.nquads, one.inferred, one.violations) == (two.nquads, two.inferred, two.violations)
+    assert one.inferred  # the report's rules did run
+
+
+def test_find_reports_walks_directories_as_paths_sort(tmp_path: Path) -> None:
+    """Sorted as `Path` objects sort (`a/b.txt` before `a-b.txt`, which plain strings would
+    not), report suffixes only, regular files only, symlinked directories not followed."""
+    from kg.reports import find_reports
+
+    names = ["a/b.txt", "a-b.txt", "a/c/d.md", "z.txt", "a/x.yaml", "B.txt", ".hidden/e.txt"]
+    for name in names:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("text", encoding="utf-8")
+    (tmp_path / "dir.txt").mkdir()
+    (tmp_path / "linked").symlink_to(tmp_path / "a", target_is_directory=True)
+    (tmp_path / "link.txt").symlink_to(tmp_path / "z.txt")
+    (tmp_path / "dangling.txt").symlink_to(tmp_path / "missing.txt")
+    expected = sorted(
+        p for p in tmp_path.rglob("*") if p.suffix in (".txt", ".md") and p.is_file()
+    )
+    found = find_reports([tmp_path])
+    assert found == expected
+    assert [p.relative_to(tmp_path).as_posix() for p in found] == [
+        ".hidden/e.txt", "B.txt", "a/b.txt", "a/c/d.md", "a-b.txt", "link.txt", "z.txt"
+    ]
+    assert find_reports([tmp_path / "z.txt"]) == [tmp_path / "z.txt"]  # a file: as given

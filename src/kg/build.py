@@ -15,7 +15,8 @@ that is swapped in; removed reports' graphs are dropped. A different fingerprint
 rebuild the whole store. Per-report outputs are cached under `<store's directory>/cache/` (one
 JSON file per report, keyed by input digest and fingerprint), so a full rebuild re-extracts
 only what changed; the reference data is kept there too, pickled per fingerprint
-(`use_cached_reference`), so a process need not parse and generate it again. See
+(`use_cached_reference`), with what the pipeline derives from it (`PreparedReference`), so a
+process need not parse, generate and reason over it again. See
 docs/decisions/0001-incremental-store-updates.md.
 
 One report that cannot be read is named with its reason and the others still build. A SHACL
@@ -33,12 +34,13 @@ import json
 import multiprocessing
 import os
 import pickle
+import stat
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -47,6 +49,7 @@ from kg import __version__, resources
 from kg.model import Extraction
 from kg.namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_REFERENCE, report_graph, slugify
 from kg.pipeline import (
+    PreparedReference,
     ReportOutput,
     ReportPipeline,
     input_sha256,
@@ -66,6 +69,8 @@ from kg.store import (
     write_store,
 )
 from kg.validate import ValidationReport, Violation
+
+_T = TypeVar("_T")
 
 __all__ = [
     "BuildResult",
@@ -177,11 +182,13 @@ class _Item:
 
 
 def _stat(path: Path) -> list[int]:
-    side = sidecar_path(path)
     st = path.stat()
     out = [st.st_size, st.st_mtime_ns]
-    if side.is_file():
-        sst = side.stat()
+    try:
+        sst = os.stat(sidecar_path(path))
+    except OSError:
+        return out  # no sidecar (what `input_sha256` digests then)
+    if stat.S_ISREG(sst.st_mode):
         out += [sst.st_size, sst.st_mtime_ns]
     return out
 
@@ -283,6 +290,7 @@ class _Cache:
 # --- the reference data, kept in the cache -------------------------------------------------------
 
 _REFERENCE_PICKLE = "reference-{}.pickle"
+_PREPARED_PICKLE = "prepared-{}.pickle"
 
 
 def use_cached_reference(cache_dir: Path | None, fingerprint: str) -> None:
@@ -296,33 +304,37 @@ def use_cached_reference(cache_dir: Path | None, fingerprint: str) -> None:
     The cache directory is the user's own build output (a pickle runs code when loaded)."""
     if cache_dir is None:
         return
-    path = cache_dir / _REFERENCE_PICKLE.format(fingerprint)
-    reference = None
-    try:
-        with path.open("rb") as handle:
-            loaded = pickle.load(handle)  # noqa: S301 - our own cache, keyed by fingerprint
-        if isinstance(loaded, Reference):
-            reference = loaded
-    except FileNotFoundError:
-        pass
-    except Exception:  # noqa: BLE001 - a damaged cache file is rebuilt, never fatal
-        reference = None
+    reference = _cached(cache_dir, _REFERENCE_PICKLE, fingerprint, Reference)
     if reference is None:
         reference = build_reference()
-        _keep_reference(cache_dir, path, reference)
+        _keep(cache_dir, _REFERENCE_PICKLE, fingerprint, reference)
     adopt_reference(reference)
 
 
-def _keep_reference(cache_dir: Path, path: Path, reference: Reference) -> None:
+def _cached(cache_dir: Path, name: str, fingerprint: str, kind: type[_T]) -> _T | None:
+    """The `kind` object pickled in the cache for this fingerprint, or None."""
+    try:
+        with (cache_dir / name.format(fingerprint)).open("rb") as handle:
+            loaded = pickle.load(handle)  # noqa: S301 - our own cache, keyed by fingerprint
+    except FileNotFoundError:
+        return None
+    except Exception:  # noqa: BLE001 - a damaged cache file is rebuilt, never fatal
+        return None
+    return loaded if isinstance(loaded, kind) else None
+
+
+def _keep(cache_dir: Path, name: str, fingerprint: str, value: object) -> None:
+    """Pickle `value` for this fingerprint, replacing other fingerprints' files of `name`."""
+    path = cache_dir / name.format(fingerprint)
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
-        for old in cache_dir.glob(_REFERENCE_PICKLE.format("*")):
+        for old in cache_dir.glob(name.format("*")):
             if old != path:
                 old.unlink(missing_ok=True)
         tmp = path.with_name(f"{path.name}.tmp-{os.getpid()}")
         try:
             with tmp.open("wb") as handle:
-                pickle.dump(reference, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                pickle.dump(value, handle, protocol=pickle.HIGHEST_PROTOCOL)
             os.replace(tmp, path)
         finally:
             tmp.unlink(missing_ok=True)
@@ -337,8 +349,16 @@ _WORKER: dict[str, Any] = {}
 
 
 def _new_pipeline(cache_dir: Path | None, fingerprint: str) -> ReportPipeline:
+    """The pipeline, from the reference data and what it derives from them kept in the cache
+    (`PreparedReference`), when this fingerprint's are there; kept there when they were not."""
     use_cached_reference(cache_dir, fingerprint)
-    return ReportPipeline()
+    if cache_dir is None:
+        return ReportPipeline()
+    prepared = _cached(cache_dir, _PREPARED_PICKLE, fingerprint, PreparedReference)
+    pipeline = ReportPipeline(prepared=prepared)
+    if prepared is None:
+        _keep(cache_dir, _PREPARED_PICKLE, fingerprint, pipeline.prepared())
+    return pipeline
 
 
 def _init_worker(cache_dir: str | None, fingerprint: str) -> None:
@@ -562,15 +582,21 @@ def _manifest(
             "facts": out.facts,
             "triples": out.triples,
         }
-    data = {
+    head = {
         "format": MANIFEST_FORMAT,
         "fingerprint": fingerprint,
         "quads": quads,
         "graphs": graphs,
         "inferred": inferred,
-        "reports": dict(sorted(reports.items())),
     }
-    return (json.dumps(data, indent=1, sort_keys=True) + "\n").encode("utf-8")
+    # one line per report, written by json's C encoder (`indent` makes it use the Python one:
+    # 0.08 s of an incremental build at 10,000 reports, against 0.02 s)
+    lines = [
+        f"{json.dumps(key)}: {json.dumps(reports[key], sort_keys=True)}" for key in sorted(reports)
+    ]
+    body = "{\n " + ",\n ".join(lines) + "\n}" if lines else "{}"
+    text = json.dumps(head, sort_keys=True)[:-1] + f', "reports": {body}}}\n'
+    return text.encode("utf-8")
 
 
 def _process(

@@ -6,6 +6,7 @@ Errors name the file and say what is wrong, so `kg build` can report a bad file 
 from __future__ import annotations
 
 import hashlib
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,13 +109,26 @@ def _opt_str(value: object) -> str | None:
 
 
 def find_reports(paths: list[Path]) -> list[Path]:
-    """Report files named directly, or found in directories (recursively, sorted)."""
+    """Report files named directly, or found in directories (recursively, sorted as paths
+    sort; symbolic links to directories are not followed, as `Path.rglob` does not)."""
     out: list[Path] = []
     for path in paths:
         if path.is_dir():
-            out.extend(
-                sorted(p for p in path.rglob("*") if p.suffix in REPORT_SUFFIXES and p.is_file())
-            )
+            found: list[str] = []
+            _walk(str(path), found)
+            found.sort(key=lambda name: name.split(os.sep))
+            out.extend(map(Path, found))
         else:
             out.append(path)
     return out
+
+
+def _walk(directory: str, found: list[str]) -> None:
+    # os.scandir, not Path.rglob: a build scans every report each time, and at 10,000 reports
+    # rglob's per-entry stat and Path sorting took 0.15 s of an incremental build's 1.3 s
+    with os.scandir(directory) as entries:
+        for entry in entries:
+            if entry.is_dir() and not entry.is_symlink():
+                _walk(entry.path, found)
+            elif os.path.splitext(entry.name)[1] in REPORT_SUFFIXES and entry.is_file():
+                found.append(entry.path)
