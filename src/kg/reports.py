@@ -116,7 +116,7 @@ def find_reports(paths: list[Path]) -> list[Path]:
         if path.is_dir():
             found: list[str] = []
             _walk(str(path), found)
-            found.sort(key=lambda name: name.split(os.sep))
+            found.sort(key=lambda name: name.replace(os.sep, "\0"))  # as the parts compare
             out.extend(map(Path, found))
         else:
             out.append(path)
