@@ -3,6 +3,7 @@ leave the previous store as it was."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from rdflib.namespace import XSD
 import kg.pipeline
 from kg.build import build
 from kg.namespaces import HKG
-from kg.store import dump_sorted, open_store, read_manifest
+from kg.store import dump_sorted, open_store, read_manifest, stats
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "data" / "reports"
@@ -86,6 +87,10 @@ def test_incremental_builds_equal_full_builds(corpus: Path, tmp_path: Path) -> N
     assert added.mode == "incremental" and added.count("cached") == 1  # its output was cached
     assert dump(store) == full_dump(corpus, tmp_path, "full3", cache)
     assert added.triples == changed.triples
+    # the manifest's counts, kept up to date without counting the store, are the store's
+    counts = stats(open_store(store))
+    written = json.loads(read_manifest(store) or b"")
+    assert (written["quads"], written["graphs"]) == (counts["quads"], counts["graphs"])
 
 
 def test_a_report_that_cannot_be_read_is_named_and_the_others_build(

@@ -16,6 +16,7 @@ from kg.model import ReportMeta
 from kg.namespaces import slugify
 
 REPORT_SUFFIXES = (".txt", ".md")
+SIDECAR_SUFFIX = ".yaml"
 SIDECAR_KEYS = {"publisher", "country", "language", "year", "url", "title"}
 MAX_REPORT_BYTES = 20 * 1024 * 1024
 
@@ -38,7 +39,7 @@ class Report:
 
 
 def sidecar_path(path: Path) -> Path:
-    return path.with_suffix(".yaml")
+    return path.with_suffix(SIDECAR_SUFFIX)
 
 
 def read_report(path: Path, *, publisher: str | None = None, country: str | None = None) -> Report:

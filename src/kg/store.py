@@ -128,13 +128,15 @@ def update_store(
     *,
     manifest: bytes | ManifestWriter | None = None,
     quads_before: int | None = None,
+    graphs_before: int | None = None,
 ) -> StoreStats:
     """Apply `changes` to a checkpoint copy of the store at `path` and swap the copy in.
 
     The previous store is only read (a checkpoint is hard links to its immutable files); on
     any failure it is left as it was and the copy is removed. `manifest` replaces the
     store's `kg-build.json`. `quads_before`, when the caller knows it, spares counting every
-    quad of a large store (the result's `quads` is then that number plus the changes).
+    quad of a large store (the result's `quads` is then that number plus the changes);
+    `graphs_before` likewise spares listing every named graph (0.08 s at 10,000 reports).
     Raises `StoreNotFoundError` when there is no store to update.
     """
     path = Path(path)
@@ -149,9 +151,11 @@ def update_store(
         try:
             if any(isinstance(q.graph_name, ox.DefaultGraph) for q in changes.add_quads):
                 raise StoreError("the update puts triples in the default graph")
-            delta = 0
+            delta = graph_delta = 0
             for graph in changes.remove_graphs:
                 name = ox.NamedNode(graph)
+                if store.contains_named_graph(name):
+                    graph_delta -= 1
                 delta -= sum(1 for _ in store.quads_for_pattern(None, None, None, name))
                 store.remove_graph(name)
             for quad in changes.remove_quads:
@@ -159,11 +163,19 @@ def update_store(
                     delta -= 1
                     store.remove(quad)
             new = {quad for quad in changes.add_quads if quad not in store}
+            graph_delta += sum(
+                1
+                for name in {quad.graph_name for quad in new}
+                if not store.contains_named_graph(name)
+            )
             delta += len(new)
             store.extend(new)
             store.flush()
             quads = quads_before + delta if quads_before is not None else len(store)
-            graphs = sum(1 for _ in store.named_graphs())
+            if graphs_before is not None:
+                graphs = graphs_before + graph_delta
+            else:
+                graphs = sum(1 for _ in store.named_graphs())
             _write_manifest(tmp, store, quads, graphs, manifest)
             return quads, graphs
         finally:
