@@ -260,14 +260,21 @@ def test_validator_gives_what_pyshacl_gives_on_the_original_shapes(
     assert len(screened) >= 3  # and shapes with SPARQL targets, which the screen must keep
 
 
-def test_hoisting_moves_only_property_shapes_reached_one_way() -> None:
-    ex = "http://example.org/"
+EX = "http://example.org/"
+
+
+def example_shapes(turtle: str) -> Graph:
+    """A shapes graph from Turtle using the prefixes sh: and ex: (EX)."""
     shapes = Graph()
-    shapes.parse(
-        format="turtle",
-        data=f"""
-        @prefix sh: <http://www.w3.org/ns/shacl#> .
-        @prefix ex: <{ex}> .
+    prefixes = f"@prefix sh: <http://www.w3.org/ns/shacl#> .\n@prefix ex: <{EX}> .\n"
+    shapes.parse(format="turtle", data=prefixes + turtle)
+    return shapes
+
+
+def test_hoisting_moves_only_property_shapes_reached_one_way() -> None:
+    ex = EX
+    shapes = example_shapes(
+        """
         ex:A a sh:NodeShape ; sh:targetClass ex:C ; sh:property ex:a , ex:shared .
         ex:B a sh:NodeShape ; sh:targetClass ex:D ; sh:property ex:shared , ex:b .
         ex:Nested a sh:NodeShape ; sh:targetClass ex:E ; sh:property ex:n .
@@ -278,7 +285,7 @@ def test_hoisting_moves_only_property_shapes_reached_one_way() -> None:
         ex:shared sh:path ex:q ; sh:minCount 1 .
         ex:n sh:path ex:p ; sh:minCount 1 .
         ex:o sh:path ex:p ; sh:minCount 1 .
-        """,
+        """
     )
     hoisted = hoist_property_shapes(shapes)
     a, c = URIRef(ex + "a"), URIRef(ex + "C")
@@ -297,13 +304,9 @@ def test_hoisting_moves_only_property_shapes_reached_one_way() -> None:
 
 
 def test_target_screen_drops_only_shapes_whose_sparql_targets_select_nothing() -> None:
-    ex = "http://example.org/"
-    shapes = Graph()
-    shapes.parse(
-        format="turtle",
-        data=f"""
-        @prefix sh: <http://www.w3.org/ns/shacl#> .
-        @prefix ex: <{ex}> .
+    ex = EX
+    shapes = example_shapes(
+        f"""
         ex:prefixes sh:declare [ sh:prefix "ex" ; sh:namespace "{ex}" ] .
         ex:Bad a sh:NodeShape ; sh:target [ a sh:SPARQLTarget ; sh:prefixes ex:prefixes ;
             sh:select "SELECT ?this WHERE {{ ?this ex:bad true }}" ] .
@@ -314,7 +317,7 @@ def test_target_screen_drops_only_shapes_whose_sparql_targets_select_nothing() -
         ex:Broken a sh:NodeShape ; sh:target [ a sh:SPARQLTarget ;
             sh:select "SELECT ?this WHERE {{ ?this" ] .
         ex:Plain a sh:NodeShape ; sh:targetClass ex:C .
-        """,
+        """
     )
     screen = TargetScreen(shapes)
     assert screen.shapes == {ex + "Bad", ex + "Kind", ex + "Broken"}  # not Mixed, not Plain
