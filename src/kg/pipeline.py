@@ -225,7 +225,7 @@ class ReportValidator:
             classes = frozenset(self._shapes.objects(shape, SH.targetClass))
             self._targets.append((str(shape), classes if predicates == {SH.targetClass} else None))
         self._chosen: dict[frozenset[Any], list[str] | None] = {}
-        self.screen = TargetScreen(self._shapes, self.index.subclass)
+        self.screen = TargetScreen(self._shapes)
         self._pruned: dict[tuple[str, ...] | None, Graph] = {}
         self._harvested: dict[tuple[str, ...] | None, ShapesGraph] = {}
 
@@ -345,7 +345,7 @@ class TargetScreen:
     (`tests/test_pipeline.py` compares them with and without the screen).
     """
 
-    def __init__(self, shapes: Graph, subclass: Iterable[tuple[Any, Any, Any]] = ()) -> None:
+    def __init__(self, shapes: Graph) -> None:
         self.queries: dict[str, list[str]] = {}
         for shape in sorted({s for s in shapes.subjects(SH.target, None)}, key=str):
             if not isinstance(shape, URIRef):
@@ -357,7 +357,6 @@ class TargetScreen:
                 self.queries[str(shape)] = [q for q in queries if q is not None]
         self.shapes = frozenset(self.queries)
         self._terms: dict[Any, Any] = {}  # reference terms, converted once
-        self._constant = [self._triple(t) for t in subclass]
 
     def keep(
         self,
