@@ -81,14 +81,12 @@ class ReportReasoner:
         known (kg.build caches it: running the rules over the reference data is 0.1–0.2 s of
         every new process)."""
         self.rules = inference_rules()
-        store = ox.Store()
-        for name, graph in (("urn:kg:ontology", ontology), ("urn:kg:reference", reference)):
-            store.bulk_extend(_quads(graph, ox.NamedNode(name)))
-        self.reference_stated = {
-            ox.Triple(q.subject, q.predicate, q.object)
-            for q in store.quads_for_pattern(None, None, None, None)
-        }
+        quads = _quads(ontology, ox.NamedNode("urn:kg:ontology"))
+        quads += _quads(reference, ox.NamedNode("urn:kg:reference"))
+        self.reference_stated = {ox.Triple(q.subject, q.predicate, q.object) for q in quads}
         if reference_inferred is None:
+            store = ox.Store()
+            store.bulk_extend(quads)
             reference_inferred = _run_rules(store, self.rules)
         self.reference_inferred = reference_inferred - self.reference_stated
         # what reports are reasoned with: the ontology's structure (no literals, no concepts of
