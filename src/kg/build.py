@@ -59,7 +59,7 @@ from kg.pipeline import (
 )
 from kg.query import internal_query
 from kg.reference import Reference, adopt_reference, build_reference
-from kg.reports import SIDECAR_SUFFIX, find_reports
+from kg.reports import find_reports, sidecar_name
 from kg.store import (
     StoreChanges,
     StoreStats,
@@ -187,7 +187,7 @@ def _stat(path: Path) -> list[int]:
     st = os.stat(name)
     out = [st.st_size, st.st_mtime_ns]
     try:
-        sst = os.stat(os.path.splitext(name)[0] + SIDECAR_SUFFIX)
+        sst = os.stat(sidecar_name(name))
     except OSError:
         return out  # no sidecar (what `input_sha256` digests then)
     if stat.S_ISREG(sst.st_mode):

@@ -39,7 +39,13 @@ class Report:
 
 
 def sidecar_path(path: Path) -> Path:
-    return path.with_suffix(SIDECAR_SUFFIX)
+    return Path(sidecar_name(str(path)))
+
+
+def sidecar_name(path: str) -> str:
+    """The sidecar of the report at `path`: its suffix replaced by .yaml (as a string, for
+    kg.build's scan, which checks every report's sidecar on every build)."""
+    return os.path.splitext(path)[0] + SIDECAR_SUFFIX
 
 
 def read_report(path: Path, *, publisher: str | None = None, country: str | None = None) -> Report:
