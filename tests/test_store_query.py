@@ -254,6 +254,7 @@ def test_who_what_where(store: ox.Store) -> None:
             {"place": None},
             [(ALIMA, "Timbuktu"), (ALIMA, "Koro"), (MSF, "Koro"), (MSF, "Gourma Rharous")],
         ),  # None = not given
+        ({"place": ID + "place/atlantis"}, []),  # an IRI naming nothing
     ],
 )
 def test_who_what_where_filters(
