@@ -447,7 +447,8 @@ def test_cli_push_and_query_endpoint(
 # --- the named queries give the same rows everywhere -----------------------------------------
 
 ID = "https://w3id.org/humanitarian-kg/id/"
-# beyond PARAM_VALUES: accents, IRIs, a code, a name nothing has, two filters together
+# beyond PARAM_VALUES: accents, IRIs, a code, a name nothing has, two filters together (also
+# a figure with its own report and with another), a figure that is not an IRI
 MORE_VALUES: list[dict[str, str]] = [
     {"place": "Ségou"},
     {"place": "Tombouctou"},
@@ -460,6 +461,9 @@ MORE_VALUES: list[dict[str, str]] = [
     {"country": "ML"},
     {"place": "Mali", "sector": "Health"},
     {"organisation": "IMC", "year": "2023"},
+    {"report": "MSF-Mali-2023", "figure": ID + "outcome/msf-mali-2023/1460-1467"},
+    {"report": "alima-mali", "figure": ID + "outcome/msf-mali-2023/1460-1467"},
+    {"figure": "not an IRI"},
 ]
 
 

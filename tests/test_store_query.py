@@ -420,6 +420,13 @@ def test_provenance(store: ox.Store) -> None:
     ]
     spans = rows(store, "provenance", report="alima-mali")
     assert len(spans) == 5
+    assert rows(store, "provenance", report=ID + "report/alima-mali") == spans
+    # figure and report both given: the figure only if the report is the one it came from
+    assert rows(store, "provenance", figure=figure, report="MSF-Mali-2023") == result.rows
+    assert rows(store, "provenance", figure=figure, report="alima-mali") == []
+    # a figure that is not an IRI, or names nothing, gives no rows (not every figure)
+    assert rows(store, "provenance", figure="not an IRI") == []
+    assert rows(store, "provenance", figure=ID + "outcome/nowhere/1-2") == []
     assert all(
         len(quote or "") == int(end or 0) - int(start or 0)
         for _, _, _, start, end, quote in rows(store, "provenance")
