@@ -36,6 +36,11 @@ by timing the queries on a 200k-quad store:
   ?xScope) FILTER(COALESCE(?param_x, "") = "") }`, then join `?x hkg:within ?xScope`;
   Oxigraph then starts from the scope. A type test that would otherwise be picked first is
   `?x a ?t FILTER(?t = …)`.
+- What else makes Oxigraph read everything (docs/scaling.md, "What else steers the plan"):
+  a VALUES block (it counts as small as its rows, so the query starts from it), an OPTIONAL
+  of three or more patterns (computed for the whole store; two are looked up row by row), a
+  BIND that may fail (`IF`, `IRI`: wrap it in `COALESCE(…, "")`), a FILTER EXISTS of two or
+  more patterns (evaluated once for the whole store, not per row).
 - Put OPTIONAL after the required patterns; use DISTINCT, since the union default graph
   returns a triple once per graph holding it (asserted and inferred copies both count).
 - GROUP_CONCAT keeps the order of an ordered sub-select: that is how lists come out sorted.
@@ -56,6 +61,8 @@ list; tests/test_remote_engines.py checks every query there):
 - outcomes, totals and partnerships keep the name comparison: with the hkg:key lookup there,
   Virtuoso 7.2 returned fewer rows than Oxigraph for some values (`sector` Protection,
   `organisation` MSF on the seed corpus), with the scope sub-select itself giving the same rows;
+  scope sub-selects joined beside a chain of OPTIONALs lose rows there too (an outcomes
+  rewrite that Oxigraph answered in 30 ms instead of 17.6 s gave 11-13 of 39 rows);
 - compare IRIs with `=`, not sameTerm; an aggregate that may see no value is
   `IF(COUNT(?v) > 0, GROUP_CONCAT(?v; …), SAMPLE(?none))` (unbound everywhere).
 
