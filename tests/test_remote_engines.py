@@ -459,6 +459,8 @@ MORE_VALUES: list[dict[str, str]] = [
     {"indicator": "People reached"},
     {"year": "2020"},
     {"country": "ML"},
+    {"country": "ml"},
+    {"country": ID + "place/ml"},
     {"place": "Mali", "sector": "Health"},
     {"organisation": "IMC", "year": "2023"},
     {"report": "MSF-Mali-2023", "figure": ID + "outcome/msf-mali-2023/1460-1467"},
