@@ -58,11 +58,19 @@ list; tests/test_remote_engines.py checks every query there):
   free; to test "inside the scope" row by row, the closures of hkg:partOf and skos:broader
   are materialised (kg.inference), so use `OPTIONAL { ?x hkg:partOf ?up FILTER(?up =
   ?xScope) }` and test `BOUND(?up)`;
-- outcomes, totals and partnerships keep the name comparison: with the hkg:key lookup there,
-  Virtuoso 7.2 returned fewer rows than Oxigraph for some values (`sector` Protection,
-  `organisation` MSF on the seed corpus), with the scope sub-select itself giving the same rows;
-  scope sub-selects joined beside a chain of OPTIONALs lose rows there too (an outcomes
-  rewrite that Oxigraph answered in 30 ms instead of 17.6 s gave 11-13 of 39 rows);
+- a sub-select that projects a parameter must bind it in every row: a UNION branch that does
+  not use it gets no VALUES block, leaves it unbound, and Virtuoso 7.2 then drops the row when
+  the outer group binds the same parameter; make every branch name every projected parameter
+  (`BIND(CONCAT(COALESCE(?param_a, ""), COALESCE(?param_b, "")) AS ?asked)`, as outcomes and
+  gaps do);
+- a FILTER inside a nested OPTIONAL sees only that OPTIONAL's variables and the parameters:
+  Virtuoso does not see a variable bound outside it (Oxigraph's row-by-row plan does, its hash
+  plan does not), so test such variables at the group's level or use the parameters;
+- no sequence path inside an OPTIONAL, and no property path in a UNION branch (Oxigraph
+  evaluates either for the whole store; nest one-pattern OPTIONALs, use `a|b` alternatives);
+  keep scope sub-selects that join the rest only through FILTERs to one (with two, Oxigraph
+  stops looking OPTIONALs up row by row); docs/scaling.md, "Starting from the place or
+  organisation";
 - compare IRIs with `=`, not sameTerm; an aggregate that may see no value is
   `IF(COUNT(?v) > 0, GROUP_CONCAT(?v; …), SAMPLE(?none))` (unbound everywhere).
 
