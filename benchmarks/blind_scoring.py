@@ -205,12 +205,18 @@ def score_report(
 
     sectors = extracted.get("sectors", [])
     t["sectors"], pairs = score_names(
-        gold.get("sectors", []), [{norm(s["label"])} for s in sectors]
+        gold.get("sectors", []),
+        [{norm(n) for n in [s["label"], *other_names(s["iri"])]} for s in sectors],
     )
     _name_notes(score, "sector", gold.get("sectors", []), [s["label"] for s in sectors], pairs)
 
     publisher = extracted.get("publisher")
-    wanted_pub = {norm(n) for n in (gold.get("publisher"), gold.get("publisher_acronym")) if n}
+    wanted_pub = {
+        norm(v)
+        for n in (gold.get("publisher"), gold.get("publisher_acronym"))
+        if n
+        for v in name_variants(n)
+    }
     if wanted_pub:
         names: set[str] = set()
         if publisher:
@@ -239,6 +245,15 @@ def _name_notes(
     for j, name in enumerate(predicted):
         if j not in got_pred:
             score.notes.append(f"    extra  {kind} {name!r}")
+
+
+def name_variants(name: str) -> list[str]:
+    """A reading's name and, for "Türk Kızılay (Turkish Red Crescent)", each of its two parts."""
+    out = [name]
+    m = re.fullmatch(r"\s*(.+?)\s*\(([^()]+)\)\s*", name)
+    if m:
+        out += [m.group(1), m.group(2)]
+    return out
 
 
 def fmt(value: float | None) -> str:

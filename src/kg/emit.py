@@ -9,7 +9,7 @@ from __future__ import annotations
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
-from kg.model import Extraction, Figure, Partner
+from kg.model import Extraction, Figure, Partner, PlaceRef
 from kg.namespaces import (
     HKG,
     OA,
@@ -61,6 +61,13 @@ def emit_report(extraction: Extraction, known_organisations: set[str] | None = N
             _new_org(graph, publisher, extraction.publisher.label, None)
     if extraction.country:
         graph.add((report, HKG.country, URIRef(extraction.country.iri)))
+    described: set[str] = set()
+    for place in [p for f in extraction.figures() for p in f.places] + [
+        p.place for p in extraction.presences
+    ]:
+        if place.kind != "reference" and place.iri not in described:
+            described.add(place.iri)
+            _place(graph, place, meta.language)
     for fig in extraction.figures():
         _figure(graph, rid, report, publisher, fig)
     for presence in extraction.presences:
@@ -108,6 +115,32 @@ def _figure(graph: Graph, rid: str, report: URIRef, publisher: URIRef | None, fi
         graph.add((iri, HKG.citedSource, Literal(fig.cited_source)))
     graph.add((iri, HKG.evidence, _span(graph, rid, report, fig.start, fig.end, fig.quote)))
     graph.add((iri, PROV.wasDerivedFrom, report))
+
+
+_LEVEL_CLASS = {1: HKG.AdminArea1, 2: HKG.AdminArea2, 3: HKG.AdminArea3}
+
+
+def _place(graph: Graph, place: PlaceRef, language: str | None) -> None:
+    """A place the reference graph does not hold, described in the report's graph: a GeoNames
+    town, or a place the text names that no gazetteer has (flagged hkg:newlyDetected)."""
+    iri = URIRef(place.iri)
+    level = place.level if place.level is not None else 4
+    graph.add((iri, RDF.type, _LEVEL_CLASS.get(level, HKG.Locality)))
+    if place.kind == "camp":
+        graph.add((iri, RDF.type, HKG.Camp))
+    graph.add((iri, RDFS.label, Literal(place.label)))
+    lang = language if language in {"en", "fr", "es"} else "en"
+    graph.add((iri, SKOS.prefLabel, Literal(place.label, lang=lang)))
+    for name in place.names:
+        if name != place.label:
+            graph.add((iri, SKOS.altLabel, Literal(name, lang=lang)))
+    graph.add((iri, HKG.adminLevel, Literal(level, datatype=XSD.integer)))
+    if place.parent:
+        graph.add((iri, HKG.partOf, URIRef(place.parent)))
+    if place.geonames is not None:
+        graph.add((iri, HKG.geonamesId, Literal(place.geonames, datatype=XSD.integer)))
+    if place.kind in {"new", "camp"}:
+        graph.add((iri, HKG.newlyDetected, Literal(True)))
 
 
 def _decimal(value: float) -> str:

@@ -11,7 +11,7 @@ from typing import Any, Literal
 
 Qualifier = Literal["exact", "at-least", "approximately", "at-most"]
 FigureKind = Literal["outcome", "context"]
-YearSource = Literal["sentence", "section", "document", "none"]
+YearSource = Literal["sentence", "section", "document", "publication", "none"]
 Unit = Literal["count", "percent"]
 
 
@@ -23,10 +23,23 @@ class Named:
     iri: str
 
 
+PlaceKind = Literal["reference", "town", "new", "camp"]
+
+
 @dataclass(frozen=True)
 class PlaceRef(Named):
+    """A place a fact is about. `kind`: "reference" (a country, administrative area or curated
+    place of the reference data), "town" (GeoNames, with its id and coordinates), "new" or
+    "camp" (named by the text as a place but in no gazetteer: minted from the report).
+    `names`: the forms the text uses ("Arua District")."""
+
     level: int | None = None
     parent: str | None = None
+    kind: PlaceKind = "reference"
+    names: tuple[str, ...] = ()
+    geonames: int | None = None
+    lat: float | None = None
+    lon: float | None = None
 
 
 @dataclass
@@ -44,6 +57,8 @@ class Figure:
     sector: Named | None = None
     year: int | None = None
     year_source: YearSource = "none"
+    period_start: str | None = None  # ISO year, year-month or date the figure's period starts
+    period_end: str | None = None  # … and ends (None: open, e.g. "since November 2015")
     places: list[PlaceRef] = field(default_factory=list)
     unit: Unit = "count"
     cited_source: str | None = None

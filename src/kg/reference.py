@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import csv
 import gettext
+import re
+import unicodedata
 from collections import defaultdict
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pycountry
@@ -57,14 +59,19 @@ class Concept:
     level: int | None = None
     parent: str | None = None
     country: str | None = None  # alpha-2 code of the country a place lies in
+    iso: str | None = None  # ISO 3166 code of a place
+    pcode: str | None = None  # OCHA P-code of a place (data/gazetteers)
 
 
 @dataclass
 class Reference:
-    """The vocabularies and lexicons, as loaded from the data files."""
+    """The vocabularies and lexicons, as loaded from the data files.
 
-    ontology: Graph
-    reference: Graph
+    The two RDF graphs are built on first use: extraction needs only the concepts and word
+    lists, which load from the disk cache in a tenth of a second (`kg.diskcache`)."""
+
+    _ontology: Graph | None
+    _reference: Graph | None
     sectors: dict[str, Concept]
     indicators: dict[str, Concept]
     qualifiers: dict[str, Concept]
@@ -75,6 +82,23 @@ class Reference:
     boilerplate: dict[str, list[str]]
     number_words: dict[str, tuple[float, str]]
     words: dict[str, dict[str, str]]
+    cache_key: str | None = None
+
+    @property
+    def ontology(self) -> Graph:
+        if self._ontology is None:
+            self._ontology, self._reference = _graphs(self.cache_key)
+        return self._ontology
+
+    @property
+    def reference(self) -> Graph:
+        if self._reference is None:
+            self._ontology, self._reference = _graphs(self.cache_key)
+        return self._reference
+
+    def without_graphs(self) -> Reference:
+        """A copy holding no graphs (they are rebuilt, or read from the cache, when asked)."""
+        return replace(self, _ontology=None, _reference=None)
 
     def concept(self, iri: str) -> Concept | None:
         for table in (
@@ -121,61 +145,161 @@ def read_csv(path: Path) -> list[dict[str, str]]:
 
 
 def covered_countries() -> list[str]:
+    """The countries synthetic corpora are about (`countries.csv`); the loaders know every
+    country and its subdivisions whatever this list says."""
     return [
         row["alpha2"].upper()
         for row in read_csv(resources.asset_dir("reference") / "countries.csv")
     ]
 
 
-def iso_places_graph(alpha2_codes: list[str]) -> Graph:
-    """Countries (all of ISO 3166-1) and the subdivisions of the covered countries, from pycountry.
+def country_names() -> dict[str, list[tuple[str, str, str]]]:
+    """alpha-2 code -> [(language, name, kind)]: the generated names of `country-names.csv`
+    (OCHA's taxonomy) then the curated `country-aliases.csv`; an ambiguous alias is listed
+    under each country it may mean."""
+    folder = resources.asset_dir("reference")
+    out: dict[str, list[tuple[str, str, str]]] = defaultdict(list)
+    for row in read_csv(folder / "country-names.csv"):
+        out[row["alpha2"].upper()].append((row["lang"], row["name"], row["kind"]))
+    for row in read_csv(folder / "country-aliases.csv"):
+        for code in row["alpha2"].upper().split(";"):
+            out[code].append((row["lang"], row["name"], row["kind"]))
+    return dict(out)
 
-    French names come from pycountry's own translation catalogues, so nothing is downloaded.
-    """
+
+def world_places_graph() -> Graph:
+    """Every ISO 3166-1 country and every ISO 3166-2 subdivision, from pycountry, named in
+    English, French and Spanish.
+
+    Country names come from OCHA's taxonomy (`country-names.csv`) and the curated aliases;
+    subdivision names from pycountry's translation catalogues and the English names of the
+    `iso3166-2` package (an exonym such as "Aleppo" beside ISO's "Ḩalab"), with the
+    generic ones ("North", "Centre") left out. Nothing is downloaded."""
     graph = Graph()
-    fr_countries = _translator("iso3166-1")
-    fr_subdivisions = _translator("iso3166-2")
+    names = country_names()
+    translate = {lang: _translator("iso3166-1", lang) for lang in ("fr", "es")}
     for country in sorted(pycountry.countries, key=lambda c: c.alpha_2):
-        iri = entity("place", country.alpha_2.lower())
-        name = getattr(country, "common_name", None) or country.name
+        code = country.alpha_2
+        iri = entity("place", code.lower())
+        known = names.get(code, [])
+        short = {lang: n for lang, n, kind in reversed(known) if kind == "short"}
+        english = short.get("en") or getattr(country, "common_name", None) or country.name
         graph.add((iri, RDF.type, HKG.Country))
-        graph.add((iri, RDFS.label, Literal(name)))
-        graph.add((iri, SKOS.prefLabel, Literal(name, lang="en")))
-        graph.add((iri, SKOS.prefLabel, Literal(fr_countries(country.name), lang="fr")))
-        for other in {country.name, getattr(country, "official_name", country.name)} - {name}:
-            graph.add((iri, SKOS.altLabel, Literal(other, lang="en")))
-        graph.add((iri, HKG.iso3166Code, Literal(country.alpha_2)))
+        graph.add((iri, RDFS.label, Literal(english)))
+        preferred = {
+            "en": english,
+            "fr": short.get("fr") or translate["fr"](country.name),
+            "es": short.get("es") or translate["es"](country.name),
+        }
+        for lang, name in preferred.items():
+            graph.add((iri, SKOS.prefLabel, Literal(name, lang=lang)))
+        others = {(lang, n) for lang, n, kind in known if kind not in {"demonym", "ambiguous"}}
+        for other in {country.name, getattr(country, "official_name", country.name)}:
+            others.add(("en", other))
+        for lang, name in sorted(others):
+            if name != preferred.get(lang) and not name.isupper():
+                graph.add((iri, SKOS.altLabel, Literal(name, lang=lang)))
+        for _, name, kind in known:
+            if kind == "alias" and name.isupper() and len(name) <= 5:
+                graph.add((iri, HKG.acronym, Literal(name)))  # DRC, RCA: capitals only
+        graph.add((iri, HKG.iso3166Code, Literal(code)))
         graph.add((iri, HKG.adminLevel, Literal(0, datatype=XSD.integer)))
-    for alpha2 in alpha2_codes:
-        subdivisions = pycountry.subdivisions.get(country_code=alpha2) or []
-        by_code = {s.code: s for s in subdivisions}
-        for sub in sorted(subdivisions, key=lambda s: s.code):
-            level = 1
-            parent_code = sub.parent_code
-            while parent_code and parent_code in by_code and level < 3:
-                level += 1
-                parent_code = by_code[parent_code].parent_code
-            iri = entity("place", sub.code.lower())
-            parent = (
-                entity("place", sub.parent_code.lower())
-                if sub.parent_code
-                else entity("place", alpha2.lower())
-            )
-            graph.add((iri, RDF.type, HKG[f"AdminArea{level}"]))
-            graph.add((iri, RDFS.label, Literal(sub.name)))
-            graph.add((iri, SKOS.prefLabel, Literal(sub.name, lang="fr")))
-            translated = fr_subdivisions(sub.name)
-            if translated != sub.name:
-                graph.add((iri, SKOS.altLabel, Literal(translated, lang="fr")))
-            graph.add((iri, HKG.iso3166Code, Literal(sub.code)))
-            graph.add((iri, HKG.adminLevel, Literal(level, datatype=XSD.integer)))
-            graph.add((iri, HKG.partOf, parent))
+    _world_subdivisions(graph)
     return graph
 
 
-def _translator(domain: str) -> Callable[[str], str]:
+def _world_subdivisions(graph: Graph) -> None:
+    translate = {lang: _translator("iso3166-2", lang) for lang in ("fr", "es")}
+    english_names = _iso3166_2_english()
+    by_code = {s.code: s for s in pycountry.subdivisions}
+    for sub in sorted(pycountry.subdivisions, key=lambda s: s.code):
+        level = 1
+        parent_code = sub.parent_code
+        while parent_code and parent_code in by_code and level < 3:
+            level += 1
+            parent_code = by_code[parent_code].parent_code
+        iri = entity("place", sub.code.lower())
+        parent = (
+            entity("place", sub.parent_code.lower())
+            if sub.parent_code and sub.parent_code in by_code
+            else entity("place", sub.country_code.lower())
+        )
+        name = _clean_subdivision_name(sub.name)
+        graph.add((iri, RDF.type, HKG[f"AdminArea{level}"]))
+        graph.add((iri, RDFS.label, Literal(name)))
+        english = english_names.get(sub.code, [])
+        preferred = {
+            "en": english[0] if len(english) == 1 else name,
+            "fr": _clean_subdivision_name(translate["fr"](sub.name)),
+            "es": _clean_subdivision_name(translate["es"](sub.name)),
+        }
+        for lang, label in preferred.items():
+            graph.add((iri, SKOS.prefLabel, Literal(label, lang=lang)))
+        alternates = {("en", n) for n in english} | {("en", name)}
+        bare = _TYPE_WORDS.sub("", name).strip(" -")
+        if bare and bare != name:
+            alternates.add(("en", bare))  # "Vinnytska oblast" is also "Vinnytska"
+        for lang, label in sorted(alternates):
+            if label != preferred[lang]:
+                graph.add((iri, SKOS.altLabel, Literal(label, lang=lang)))
+        graph.add((iri, HKG.iso3166Code, Literal(sub.code)))
+        graph.add((iri, HKG.adminLevel, Literal(level, datatype=XSD.integer)))
+        graph.add((iri, HKG.partOf, parent))
+
+
+_TYPE_WORDS = re.compile(
+    r"\s+(?:oblast|governorate|province|region|district|state|county|department)$",
+    re.IGNORECASE,
+)
+
+
+def _clean_subdivision_name(name: str) -> str:
+    """ "Amānat al ‘Āşimah [city]" -> "Amānat al ‘Āşimah" (ISO's bracketed notes)."""
+    return re.sub(r"\s*\[[^\]]*\]", "", name).strip()
+
+
+def _iso3166_2_english() -> dict[str, list[str]]:
+    """Subdivision code -> its English names in the `iso3166-2` package's `localOtherName`
+    ("Damascus (eng)"), without generic or descriptive ones ("North", "City of Humans")."""
     try:
-        return gettext.translation(domain, pycountry.LOCALES_DIR, languages=["fr"]).gettext
+        from iso3166_2 import Subdivisions
+    except ImportError:  # the package is a dependency; a broken install only loses exonyms
+        return {}
+    common = _common_words()
+    out: dict[str, list[str]] = {}
+    data = Subdivisions()
+    for alpha2 in sorted({s.country_code for s in pycountry.subdivisions}):
+        try:
+            subdivisions = data[alpha2]
+        except (KeyError, ValueError):
+            continue
+        if not isinstance(subdivisions, Mapping):
+            continue
+        for code, info in sorted(subdivisions.items()):
+            names = []
+            for part in (info.get("localOtherName") or "").split(", "):
+                m = re.fullmatch(r"(.+?)\s*\(eng\)", part.strip())
+                if not m:
+                    continue
+                english = m.group(1).strip()
+                words = re.findall(r"[a-z]+", english.lower())
+                if not words or all(w in common for w in words) or len(words) > 3:
+                    continue  # "New Flower", "Eastern gate of Ukraine", "North"
+                names.append(english)
+            if names:
+                out[code] = sorted(dict.fromkeys(names))
+    return out
+
+
+def _common_words() -> frozenset[str]:
+    """The most frequent words of English, French and Spanish (`data/lexicon/common-words.csv`)."""
+    path = resources.asset_dir("lexicon") / "common-words.csv"
+    return frozenset(row["word"] for row in read_csv(path))
+
+
+def _translator(domain: str, language: str = "fr") -> Callable[[str], str]:
+    try:
+        return gettext.translation(domain, pycountry.LOCALES_DIR, languages=[language]).gettext
     except OSError:  # catalogue missing: keep the ISO names
         return lambda text: text
 
@@ -193,11 +317,56 @@ def _data_dirs() -> tuple[str, str, str]:
 
 
 def load_reference() -> Reference:
-    """The reference data of the current checkout (cached per data directory)."""
+    """The reference data of the current checkout: held per data directory in this process, and
+    on disk between processes (`kg.diskcache`)."""
     key = _data_dirs()
     if key not in _LOADED:
-        _LOADED[key] = build_reference()
+        from kg import diskcache
+
+        cache_key = reference_key()
+        _LOADED[key] = diskcache.load_or_build(
+            "reference", cache_key, lambda: build_reference().without_graphs()
+        )
+        _LOADED[key].cache_key = cache_key
     return _LOADED[key]
+
+
+_SOURCE_KINDS = (("ontology", "*.ttl"), ("reference", "*"), ("lexicon", "*"), ("gazetteers", "*"))
+_SOURCE_PACKAGES = ("rdflib", "pycountry", "iso3166-2")
+
+
+def reference_key() -> str:
+    """Digest of everything the reference data is built from: data files, code, packages."""
+    from kg import diskcache
+
+    files = [Path(__file__)]
+    for kind, pattern in _SOURCE_KINDS:
+        files += resources.asset_files(kind, pattern)
+    return diskcache.digest(files, _SOURCE_PACKAGES, extra="reference 1")
+
+
+def _graphs(cache_key: str | None) -> tuple[Graph, Graph]:
+    """The ontology and reference graphs: from the disk cache (N-Triples) or built anew."""
+    from kg import diskcache
+
+    def build() -> tuple[bytes, bytes]:
+        ontology, reference = build_graphs()
+        return (
+            ontology.serialize(format="nt", encoding="utf-8"),
+            reference.serialize(format="nt", encoding="utf-8"),
+        )
+
+    if cache_key is None:
+        return build_graphs()
+    ontology_nt, reference_nt = diskcache.load_or_build("reference-graphs", cache_key, build)
+    out = []
+    for data in (ontology_nt, reference_nt):
+        graph = Graph()
+        for prefix, namespace in PREFIXES.items():
+            graph.bind(prefix, namespace)
+        graph.parse(data=data, format="nt")
+        out.append(graph)
+    return out[0], out[1]
 
 
 def forget_reference() -> None:
@@ -212,23 +381,137 @@ def adopt_reference(reference: Reference) -> None:
     _LOADED[_data_dirs()] = reference
 
 
+class GazetteerError(Exception):
+    """A P-code gazetteer that cannot be read; str() names the file and line."""
+
+
+_ADMIN_COLUMN = re.compile(r"^admin([0-4])(Pcode|Name_([a-z]{2}))$", re.IGNORECASE)
+
+
+def cod_places_graph(reference: Graph) -> Graph:
+    """The places of the OCHA P-code tables in `data/gazetteers/*.csv` (HDX "tabular data" of
+    administrative boundaries: `admin1Name_en`, `admin1Pcode`, `admin2Name_en`, `admin2Pcode`…).
+
+    A first-level unit that ISO 3166-2 already has (same name, any language) gets its P-code;
+    the others, and every unit below, become places of their own, `id:place/<p-code>`, each
+    part of its parent. The COD edition (`hkg:pcodeGeneration`) is the file's `date` or
+    `validOn` column, or its name: P-codes are never invented or guessed."""
+    graph = Graph()
+    iso_by_name: dict[tuple[str, str], URIRef] = {}
+    for node in reference.subjects(RDF.type, HKG.AdminArea1):
+        code = reference.value(node, HKG.iso3166Code)
+        if not isinstance(node, URIRef) or code is None:
+            continue
+        for predicate in (RDFS.label, *LABEL_PREDICATES):
+            for name in reference.objects(node, predicate):
+                iso_by_name[(str(code)[:2], _name_key(str(name)))] = node
+    for path in resources.asset_files("gazetteers", "*.csv"):
+        _cod_file(path, graph, iso_by_name)
+    return graph
+
+
+def _name_key(name: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", name)
+    plain = "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+    return " ".join(re.findall(r"[a-z0-9]+", plain))
+
+
+def _cod_file(path: Path, graph: Graph, iso_by_name: dict[tuple[str, str], URIRef]) -> None:
+    try:
+        rows = read_csv(path)
+    except (OSError, UnicodeDecodeError, csv.Error) as err:
+        raise GazetteerError(f"{path}: cannot be read as UTF-8 CSV ({err})") from None
+    columns = set(rows[0]) if rows else set()
+    levels = sorted(
+        {
+            int(m.group(1))
+            for c in columns
+            if (m := _ADMIN_COLUMN.match(c)) and m.group(2).lower() == "pcode"
+        }
+        - {0, 4}
+    )
+    if not levels:
+        raise GazetteerError(
+            f"{path}:1: no admin1Pcode/admin2Pcode… column: not an OCHA P-code table"
+        )
+    edition = next((row[c] for row in rows for c in ("date", "validOn") if row.get(c)), path.stem)
+    generation = Literal(f"{path.stem} {edition}" if edition != path.stem else path.stem)
+    for number, row in enumerate(rows, start=2):
+        country = (row.get("admin0Pcode") or "").strip().upper()
+        first = (row.get("admin1Pcode") or "").strip().upper()
+        if not country:
+            country = first[:2]
+        if len(country) != 2 or not country.isalpha():
+            raise GazetteerError(
+                f"{path}:{number}: no country: admin0Pcode {row.get('admin0Pcode')!r} and "
+                f"admin1Pcode {row.get('admin1Pcode')!r} give no ISO alpha-2 code"
+            )
+        parent: URIRef = entity("place", country.lower())
+        for level in levels:
+            pcode = (row.get(f"admin{level}Pcode") or "").strip().upper()
+            if not pcode:
+                break
+            names = {
+                lang: (row.get(f"admin{level}Name_{lang}") or "").strip()
+                for lang in ("en", "fr", "es", "pt", "ar")
+            }
+            names = {lang: n for lang, n in names.items() if n}
+            if not names:
+                raise GazetteerError(f"{path}:{number}: P-code {pcode} has no admin{level}Name_*")
+            iri = None
+            if level == 1:
+                iri = next(
+                    (
+                        iso_by_name[(country, _name_key(n))]
+                        for n in names.values()
+                        if (country, _name_key(n)) in iso_by_name
+                    ),
+                    None,
+                )
+            if iri is None:
+                iri = entity("place", pcode.lower())
+                graph.add((iri, RDF.type, HKG[f"AdminArea{level}"]))
+                graph.set((iri, RDFS.label, Literal(names.get("en") or next(iter(names.values())))))
+                for lang, name in sorted(names.items()):
+                    graph.add((iri, SKOS.prefLabel, Literal(name, lang=lang)))
+                graph.set((iri, HKG.adminLevel, Literal(level, datatype=XSD.integer)))
+                graph.set((iri, HKG.partOf, parent))
+            graph.set((iri, HKG.pcode, Literal(pcode)))
+            graph.set((iri, HKG.pcodeGeneration, generation))
+            parent = iri
+
+
 def reference_graph() -> Graph:
     """The reference named graph: curated files plus generated ISO places."""
     return load_reference().reference
 
 
-def build_reference() -> Reference:
+def build_graphs() -> tuple[Graph, Graph]:
+    """The ontology graph and the reference graph (curated files, every country and ISO
+    subdivision, the P-code gazetteers of `data/gazetteers/`)."""
     ontology = parse_turtle_files(resources.asset_files("ontology", "*.ttl"))
     reference = parse_turtle_files(resources.asset_files("reference", "*.ttl"))
-    curated_english = {
-        s: str(o)
+    curated = {
+        (s, o.language): str(o)
         for s, o in reference.subject_objects(SKOS.prefLabel)
-        if isinstance(o, Literal) and o.language == "en"
+        if isinstance(o, Literal)
     }
-    for s, p, o in iso_places_graph(covered_countries()):
-        if p == RDFS.label and s in curated_english:
-            o = Literal(curated_english[s])  # the curated English name is the display name
+    for s, p, o in world_places_graph():
+        if p == RDFS.label and (s, "en") in curated:
+            o = Literal(curated[(s, "en")])  # the curated English name is the display name
+        elif p == SKOS.prefLabel and isinstance(o, Literal) and (s, o.language) in curated:
+            if curated[(s, o.language)] == str(o):
+                continue
+            p = SKOS.altLabel  # the curated file chose another preferred name
         reference.add((s, p, o))
+    for triple in cod_places_graph(reference):
+        reference.add(triple)
+    return ontology, reference
+
+
+def build_reference() -> Reference:
+    """Concepts, places and word lists from the data files (the graphs kept alongside)."""
+    ontology, reference = build_graphs()
     both = ontology + reference
     lexicon = resources.asset_dir("lexicon")
     cues: dict[str, list[str]] = defaultdict(list)
@@ -246,8 +529,8 @@ def build_reference() -> Reference:
         words[row["kind"]][row["word"]] = row["value"]
     places = _places(both)
     return Reference(
-        ontology=ontology,
-        reference=reference,
+        _ontology=ontology,
+        _reference=reference,
         sectors=_concepts(both, HKG.Sector),
         indicators=_concepts(both, HKG.Indicator),
         qualifiers=_concepts(both, HKG.Qualifier),
@@ -328,6 +611,8 @@ def _places(graph: Graph) -> dict[str, Concept]:
                 terms=sorted(set(_terms(graph, node)), key=lambda t: t.text),
                 level=int(str(level)) if level is not None else default_level,
                 parent=_str(graph.value(node, HKG.partOf)),
+                iso=_str(graph.value(node, HKG.iso3166Code)),
+                pcode=_str(graph.value(node, HKG.pcode)),
             )
     for concept in out.values():
         concept.country = _country_of(concept, out)

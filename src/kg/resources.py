@@ -21,6 +21,7 @@ _REPO_LAYOUT = {
     "queries": "queries",
     "reference": "data/reference",
     "lexicon": "data/lexicon",
+    "gazetteers": "data/gazetteers",
 }
 
 

@@ -7,26 +7,31 @@ text (segmentation) -> numbers -> entities (places, organisations) -> figures ->
 from __future__ import annotations
 
 from collections import Counter
+from dataclasses import replace
 
 from kg.extract.entities import (
     OrgMention,
     find_organisations,
     find_places,
     find_unknown_places,
+    new_place,
+    origin_only,
+    place_ref,
 )
 from kg.extract.figures import (
     Context,
     annotate_sections,
-    document_year,
+    datelines,
     extract_figures,
     infer_document_year,
     merge_repeats,
-    title_year,
+    page_year,
 )
 from kg.extract.lexicons import Lexicons, default_lexicons
 from kg.extract.numbers import find_numbers
 from kg.extract.relations import find_partners, find_presences, national_presences
 from kg.extract.text import Document, segment
+from kg.gazetteer import key
 from kg.model import Extraction, Mention, Named, PlaceRef, Unclassified
 from kg.namespaces import entity, slugify
 from kg.reports import Report
@@ -62,16 +67,24 @@ def extract_report(report: Report, lex: Lexicons | None = None) -> Extraction:
     country_code = country.iri.rsplit("/", 1)[-1].upper() if country else None
     orgs = find_organisations(doc, lex, country_code)
     publisher = _publisher(report.meta.publisher, orgs, lex)
-    places = find_places(doc, lex, country_code)
+    places = find_places(doc, lex, country_code, [(m.start, m.end) for m in orgs])
+    unknown_places = find_unknown_places(doc, places, lex, country_code)
+    if country_code is not None:
+        places = sorted(
+            places + [new_place(u, doc, country_code, places) for u in unknown_places],
+            key=lambda p: (p.start, p.end),
+        )
     publisher_mentions = [m for m in orgs if publisher and m.iri == publisher.iri]
     ctx = Context(
         doc, lex, publisher.iri if publisher else None, publisher_mentions, places, numbers
     )
     annotate_sections(ctx)
-    doc_year = report.meta.year or document_year(ctx) or title_year(ctx)
-    figures, unclassified = extract_figures(ctx, doc_year)
+    page = page_year(ctx, report.meta.year)
+    ctx.datelines = datelines(ctx)
+    figures, unclassified = extract_figures(ctx, page)
+    doc_year = page.year if page is not None else None
     if doc_year is None:
-        inferred = infer_document_year(figures)
+        inferred = infer_document_year(figures, doc)
         if inferred is not None:
             doc_year = inferred
             for fig in figures:
@@ -80,33 +93,36 @@ def extract_report(report: Report, lex: Lexicons | None = None) -> Extraction:
                     "present", sentence.start, sentence.end
                 )
                 if fig.year is None and fig.kind == "outcome" and not present:
-                    fig.year, fig.year_source = (
-                        inferred,
-                        "document",
-                    )  # "Today, we run…" stays undated
+                    fig.year, fig.year_source = inferred, "document"  # "Today, we run…": undated
     figures, repeats = merge_repeats(figures)
     unclassified.extend(repeats)
-    for unknown in find_unknown_places(doc, places, lex):
-        unclassified.append(
-            Unclassified(
-                unknown.name,
-                unknown.start,
-                unknown.end,
-                "a place-like name the gazetteer does not know",
+    if country_code is None:
+        for unknown in unknown_places:
+            unclassified.append(
+                Unclassified(
+                    unknown.name,
+                    unknown.start,
+                    unknown.end,
+                    "a place-like name, but the report's country is not known",
+                )
             )
-        )
     main_sector = None
     if publisher is not None and publisher.iri in lex.reference.organisations:
         main_sector = lex.reference.organisations[publisher.iri].main_sector
     presences, work_places = find_presences(ctx, publisher, main_sector, doc_year)
     presences += national_presences(figures, presences, publisher, country)
     partners = find_partners(ctx, orgs, country_code)
+    named = [p for p in places if p not in work_places and not origin_only(doc, p)]
     place_refs: dict[str, PlaceRef] = {}
-    for p in work_places:
-        place_refs.setdefault(p.iri, PlaceRef(p.label, p.iri, p.level, p.parent))
-    for fig in figures:
-        for ref in fig.places if fig.kind == "outcome" else []:
-            place_refs.setdefault(ref.iri, ref)
+    for ref in [place_ref(p) for p in work_places + named] + [
+        ref for fig in figures if fig.kind == "outcome" for ref in fig.places
+    ]:
+        known = place_refs.get(ref.iri)
+        place_refs[ref.iri] = (
+            ref
+            if known is None
+            else replace(known, names=tuple(dict.fromkeys(known.names + ref.names)))
+        )
     sectors: dict[str, Named] = {}
     for fig in figures:
         if fig.sector:
@@ -154,19 +170,32 @@ def _publisher(name: str | None, orgs: list[OrgMention], lex: Lexicons) -> Named
 
 
 def _country(name: str | None, doc: Document, lex: Lexicons) -> Named | None:
-    """The sidecar's country, else the country the text names most often."""
-    places = lex.reference.places
+    """The sidecar's country (a name in any language or an ISO code), else the country the text
+    is about: the one its names, its demonyms and the names of its provinces and large towns
+    point to most, names near the top of the page counting double."""
+    gazetteer = lex.gazetteer
+    world = gazetteer.world
     if name:
-        iris = lex.countries.iris(name) or lex.countries.iris(name, case_sensitive=True)
-        if not iris and len(name) == 2:
-            iris = {str(entity("place", name.lower()))} & set(places)
-        if iris:
-            iri = sorted(iris)[0]
-            return Named(places[iri].label, iri)
+        codes = world.country_names.get(key(name)) or world.acronyms.get(name.strip())
+        if not codes and name.strip().upper() in world.countries:
+            codes = (name.strip().upper(),)
+        if codes:
+            place = world.countries[codes[0]]
+            return Named(place.label, place.iri)
         return None
-    hits = [m for m in doc.found(lex.countries) if not doc.is_boilerplate(m.start)]
-    if not hits:
+    weights = {"name": 3.0, "acronym": 3.0, "place": 1.0, "demonym": 0.5}
+    scores: dict[str, float] = {}
+    first: dict[str, int] = {}
+    for start, _, codes, kind in gazetteer.find_countries(doc.text, doc.folded):
+        if doc.is_boilerplate(start):
+            continue
+        weight = weights[kind] * (2.0 if start < 300 else 1.0) / len(codes)
+        for rank, code in enumerate(codes):
+            # an ambiguous name ("Congo"): its first country wins ties
+            scores[code] = scores.get(code, 0.0) + weight - 0.01 * rank
+            first.setdefault(code, start)
+    if not scores:
         return None
-    counts = Counter(m.iri for m in hits)
-    iri = min(counts, key=lambda i: (-counts[i], i))
-    return Named(places[iri].label, iri)
+    code = min(scores, key=lambda c: (-scores[c], first[c], c))
+    place = world.countries[code]
+    return Named(place.label, place.iri)

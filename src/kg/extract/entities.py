@@ -12,8 +12,9 @@ import re
 from dataclasses import dataclass
 
 from kg.extract.lexicons import Lexicons
-from kg.extract.matcher import Match
 from kg.extract.text import Document, fold
+from kg.gazetteer import TOWN_LEVEL, GazetteerMatch, Place, key
+from kg.model import PlaceKind, PlaceRef
 from kg.namespaces import entity, slugify
 
 
@@ -25,6 +26,10 @@ class PlaceMention:
     label: str
     level: int | None
     parent: str | None
+    place: Place | None = None  # the gazetteer's record (None: a place the text introduces)
+    surface: str = ""  # the name as written, with a place-type word beside it ("Arua District")
+    new: bool = False  # not in any gazetteer: minted from the text ("… refugee camp")
+    camp: bool = False  # a camp, site or settlement of displaced people
 
 
 @dataclass(frozen=True)
@@ -32,44 +37,175 @@ class UnknownPlace:
     start: int
     end: int
     name: str
+    level: int | None = None  # from a place-type word beside it
+    camp: bool = False
 
 
-_LIST_GAP = re.compile(r"^(?:\s*,\s*(?:and\s+|et\s+)?|\s+and\s+|\s+et\s+|\s*/\s*)$")
+_LIST_GAP = re.compile(r"^(?:\s*,\s*(?:and\s+|et\s+|y\s+)?|\s+and\s+|\s+et\s+|\s+y\s+|\s*/\s*)$")
 _TYPE_AFTER = re.compile(r"^\s+([a-zé]+)")
-_TYPE_BEFORE = re.compile(r"([a-zé]+)\s+(?:of\s+|de\s+|du\s+|d')?(?:the\s+|l')?$")
+_TYPE_BEFORE = re.compile(r"([a-zé]+)\s+(?:of\s+|de\s+|du\s+|del\s+|d')?(?:the\s+|l'|la\s+)?$")
+_PLACE_PREPOSITION = re.compile(
+    r"(?:\b(?:in|at|from|to|near|across|around|throughout|into|towards|between|and|of|"
+    r"à|a|au|aux|dans|vers|de|du|des|en|y|el|la|los|las|hacia|desde|entre)\s+(?:the\s+)?|,\s*)$"
+)
 
 
-def find_places(doc: Document, lex: Lexicons, country: str | None) -> list[PlaceMention]:
-    """Place mentions outside page furniture, each resolved to one gazetteer entry."""
-    matcher = lex.places_matcher(country)
-    groups: dict[tuple[int, int], list[Match]] = {}
-    for m in doc.found(matcher):
-        if doc.is_boilerplate(m.start):
+def find_places(
+    doc: Document,
+    lex: Lexicons,
+    country: str | None,
+    skip: list[tuple[int, int]] | None = None,
+) -> list[PlaceMention]:
+    """Places of the report's country named outside page furniture (and outside `skip`, the
+    spans of organisation names), each resolved to one gazetteer entry.
+
+    A name must be written as a name (capitalised); a name that is also a common word or very
+    short ("Bor", "Mission") needs a sign that it is a place: a place-type word beside it, a
+    preposition of place before it, or other places listed with it."""
+    if country is None:
+        return []
+    gazetteer = lex.gazetteer
+    blocked = skip or []
+    country_place = gazetteer.world.countries.get(country)
+    own_names = {key(n) for n in country_place.names} if country_place else set()
+    found: list[GazetteerMatch] = []
+    for m in gazetteer.find(doc.text, doc.folded, country):
+        surface = doc.text[m.start : m.end]
+        if doc.is_boilerplate(m.start) or not _CAPITALISED.search(surface):
+            continue  # a name is written as a name ("cercle d'Ansongo" has one)
+        if any(s <= m.start < e or s < m.end <= e for s, e in blocked):
             continue
-        groups.setdefault((m.start, m.end), []).append(m)
-    spans = sorted(groups)
+        found.append(m)
+    spans = [(m.start, m.end) for m in found]
     # lists of names: "the Gao, Douentza and Timbuktu regions", "regions of Bougouni, San and Ségou"
-    lists: list[list[tuple[int, int]]] = []
-    for span in spans:
-        if lists and _LIST_GAP.match(doc.folded[lists[-1][-1][1] : span[0]] or "x"):
-            lists[-1].append(span)
+    lists: list[list[int]] = []
+    for i, (start, _) in enumerate(spans):
+        if lists and _LIST_GAP.match(doc.folded[spans[lists[-1][-1]][1] : start] or "x"):
+            lists[-1].append(i)
         else:
-            lists.append([span])
+            lists.append([i])
     out: list[PlaceMention] = []
     for members in lists:
-        hint = _level_hint(doc, lex, members[0][0], members[-1][1])
-        for span in members:
-            surface = doc.text[span[0] : span[1]]
-            if fold(surface) in lex.common_place_names and (
-                not surface[:1].isupper() or (hint is None and len(members) == 1)
+        hint = _level_hint(doc, lex, spans[members[0]][0], spans[members[-1]][1])
+        strong_list = sum(1 for i in members if not found[i].weak) >= 2
+        for i in members:
+            m = found[i]
+            surface = doc.text[m.start : m.end]
+            if (fold(surface) in lex.common_place_names or key(surface) in own_names) and (
+                hint is None and len(members) == 1
+            ):
+                continue  # "Centre", or "Guatemala" meaning the country, not its department
+            if (m.weak or m.loose) and not (
+                hint is not None or strong_list or _after_preposition(doc, m.start)
             ):
                 continue
-            chosen = _choose(lex, [m.iri for m in groups[span]], hint)
-            place = lex.reference.places[chosen]
+            if m.weak and _sentence_initial_word(doc.text, m.start):
+                continue
+            chosen = _choose(list(m.places), hint)
+            typed = _with_type_word(doc, lex, m.start, m.end)
             out.append(
-                PlaceMention(span[0], span[1], chosen, place.label, place.level, place.parent)
+                PlaceMention(
+                    m.start,
+                    m.end,
+                    chosen.iri,
+                    chosen.label,
+                    chosen.level,
+                    chosen.parent,
+                    chosen,
+                    typed or surface,
+                )
             )
     return out
+
+
+def place_ref(mention: PlaceMention) -> PlaceRef:
+    """The fact-level reference to a mentioned place, with what a graph needs to describe a
+    place the reference data does not hold (a GeoNames town, a place the text introduces)."""
+    place = mention.place
+    names = tuple(dict.fromkeys(n for n in (mention.surface, mention.label) if n))
+    if place is None:
+        kind: PlaceKind = "camp" if mention.camp else "new"
+        return PlaceRef(mention.label, mention.iri, mention.level, mention.parent, kind, names)
+    if place.kind == "town":
+        return PlaceRef(
+            place.label,
+            place.iri,
+            place.level,
+            place.parent,
+            "town",
+            names,
+            place.geonames,
+            place.lat,
+            place.lon,
+        )
+    return PlaceRef(place.label, place.iri, place.level, place.parent, "reference", names)
+
+
+def new_place(
+    unknown: UnknownPlace, doc: Document, country: str, near: list[PlaceMention]
+) -> PlaceMention:
+    """A place the text names that no gazetteer holds, minted under the report's country: a
+    camp or settlement part of the nearest known place of its sentence, anything else part of
+    the country (its level from the place-type word, a locality when none)."""
+    level = unknown.level if unknown.level is not None else TOWN_LEVEL
+    name = unknown.name
+    label = name
+    if unknown.camp and not re.search(r"\b(?:camp|settlement|site)\b", name, re.IGNORECASE):
+        label = f"{name} camp"
+    slug = slugify(label)
+    parent = str(entity("place", country.lower()))
+    sentence = doc.sentence_at(unknown.start)
+    if sentence is not None and unknown.camp:
+        inside = [
+            p for p in near if sentence.start <= p.start < sentence.end and (p.level or 4) < 4
+        ]
+        if inside:
+            parent = max(inside, key=lambda p: (p.level or 0, -abs(p.start - unknown.start))).iri
+    iri = str(entity("place", f"{country.lower()}-{slug}"))
+    surface = " ".join(doc.text[unknown.start : unknown.end].split())
+    return PlaceMention(
+        unknown.start,
+        unknown.end,
+        iri,
+        label,
+        level,
+        parent,
+        None,
+        surface,
+        new=True,
+        camp=unknown.camp,
+    )
+
+
+_CAPITALISED = re.compile(r"(?:^|[\s'’\-])[^\W\d_a-zß-ÿ]|(?:^|\s)\d")
+
+
+_ORIGIN = re.compile(
+    r"\b(?:refugees?|asylum[- ]seekers?|fled|fleeing|returnees?|arrivals?|migrants?|"
+    r"r[eé]fugi[eé]s?|rapatri[eé]s|venus|arriv[eé]s|refugiados?|migrantes|procedentes|"
+    r"provenientes|originarios)\b[^.;\n]{0,30}?\b(?:from|de|du|des|desde|d['’])\s*"
+    r"(?:the\s+|la\s+|le\s+|l['’]|los\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def origin_only(doc: Document, mention: PlaceMention) -> bool:
+    """ "refugees from Khartoum", "réfugiés venus de Diffa": where people came from, not a
+    place of the publisher's work."""
+    return bool(_ORIGIN.search(doc.text[max(0, mention.start - 60) : mention.start]))
+
+
+def _after_preposition(doc: Document, start: int) -> bool:
+    return bool(_PLACE_PREPOSITION.search(doc.folded[max(0, start - 20) : start]))
+
+
+def _with_type_word(doc: Document, lex: Lexicons, start: int, end: int) -> str | None:
+    """ "Arua District", "Upper Nile state": the name with the place-type word after it."""
+    after = _TYPE_AFTER.match(doc.folded[end : end + 20])
+    if after and after.group(1) in lex.place_types:
+        stop = end + after.end()
+        return " ".join(doc.text[start:stop].split())
+    return None
 
 
 def _level_hint(doc: Document, lex: Lexicons, start: int, end: int) -> int | None:
@@ -82,51 +218,61 @@ def _level_hint(doc: Document, lex: Lexicons, start: int, end: int) -> int | Non
     return None
 
 
-def _choose(lex: Lexicons, iris: list[str], hint: int | None) -> str:
-    places = lex.reference.places
+def _choose(places: list[Place], hint: int | None) -> Place:
+    """The place a name means: the level a type word asks for, else the largest unit (a region
+    before the town of the same name), else the most populous town."""
 
-    def key(iri: str) -> tuple[int, int, str]:
-        level = places[iri].level or 0
-        distance = abs(level - hint) if hint is not None else 0
-        return (distance, level, iri)
+    def rank(place: Place) -> tuple[int, int, int, str]:
+        distance = abs(place.level - hint) if hint is not None else 0
+        return (distance, place.level, -place.population, place.iri)
 
-    return min(iris, key=key)
+    return min(places, key=rank)
 
 
-_NAME = r"((?:[A-ZÀ-Ý][\w'’\-]+)(?:[ \-](?:[A-ZÀ-Ý][\w'’\-]+|N['’][A-Z][\w\-]+)){0,3})"
-_TYPES_AFTER = (
-    r"\s+(?:health\s+|sanitary\s+|refugee\s+|displacement\s+)?"
-    r"(?:region|district|cercle|commune|province|state|county|prefecture|department|"
-    r"local\s+government\s+area|LGA|camp|site|settlement|health\s+zone)s?\b"
+_NAME = r"((?:[A-ZÀ-Ý][\w'’\-]+)(?:[ \-](?:[A-ZÀ-Ý][\w'’\-]+|N['’][A-Z][\w\-]+|[0-9]{1,2}\b)){0,3})"
+# the place-type words a new place may be introduced by (a subset of the lexicon's place types:
+# "union", "zone" or "estado" alone say too little)
+_TYPE_WORDS = (
+    r"(?:health\s+|sanitary\s+|refugee\s+|displacement\s+|idp\s+|IDP\s+|informal\s+)?"
+    r"(?P<type>region|district|cercle|commune|province|state|county|prefecture|department|"
+    r"governorate|oblast|woreda|payam|upazila|municipality|local\s+government\s+area|LGA|"
+    r"camp|site|settlement|health\s+zone|sub-county|village|town)s?\b"
 )
-_UNKNOWN_AFTER = re.compile(_NAME + _TYPES_AFTER)
+_UNKNOWN_AFTER = re.compile(_NAME + r"\s+" + _TYPE_WORDS)
 # "the Moissala and Koumra health districts", "Maiduguri, Jere, Konduga and Gwoza LGAs"
 _LIST_BEFORE_TYPE = re.compile(
-    _NAME + r"((?:\s*,\s*(?:and\s+)?|\s+and\s+|\s+et\s+)" + _NAME[1:-1] + r")+" + _TYPES_AFTER
+    _NAME
+    + r"((?:\s*,\s*(?:and\s+)?|\s+and\s+|\s+et\s+|\s+y\s+)"
+    + _NAME[1:-1]
+    + r")+\s+"
+    + _TYPE_WORDS
 )
 # "in Kaya, Djibo, Dori, Fada N'Gourma and Ouahigouya": a list of names after "in"
 _LIST_AFTER_IN = re.compile(
-    r"\b(?:in|at|across|à|dans)\s+"
+    r"\b(?:in|at|across|à|dans|en)\s+"
     + _NAME
-    + r"((?:\s*,\s*(?:and\s+)?|\s+and\s+|\s+et\s+)"
+    + r"((?:\s*,\s*(?:and\s+|y\s+)?|\s+and\s+|\s+et\s+|\s+y\s+)"
     + _NAME[1:-1]
     + r")+"
 )
 _NAME_RE = re.compile(_NAME)
 _UNKNOWN_BEFORE = re.compile(
-    r"\b(?:régions?|cercles?|communes?|districts?(?:\s+sanitaires?)?|provinces?|préfectures?|"
-    r"villes?|villages?|camps?|sites?|départements?|moughataa|wilaya|zones?\s+de\s+santé|"
-    r"(?:commune|district|region|province|town|village|city|camp)\s+of)\s+"
-    r"(?:de\s+(?:la\s+|l['’])?|du\s+|d['’]|des\s+)?" + _NAME
+    r"\b(?P<type>régions?|cercles?|communes?|districts?(?:\s+sanitaires?)?|provinces?|"
+    r"préfectures?|villes?|villages?|camps?|sites?|départements?|moughataa|wilaya|"
+    r"zones?\s+de\s+santé|territoires?|chefferies?|quartiers?|"
+    r"municipios?|departamentos?|provincias?|comunidad(?:es)?|aldeas?|distritos?|"
+    r"campamentos?|asentamientos?|"
+    r"(?:commune|district|region|province|town|village|city|camp|county|municipality)\s+of)\s+"
+    r"(?:de\s+(?:la\s+|l['’])?|du\s+|d['’]|des\s+|del\s+)?" + _NAME
 )
 _LIST_MORE = re.compile(
-    r"(?:\s*,\s*|\s+(?:et|and)\s+)(?:de\s+(?:la\s+|l['’])?|du\s+|d['’])?" + _NAME
+    r"(?:\s*,\s*|\s+(?:et|and|y)\s+)(?:de\s+(?:la\s+|l['’])?|du\s+|d['’]|del\s+)?" + _NAME
 )
 # "In Djibo, our teams…": a capitalised name opening a sentence about the work
 _SENTENCE_PLACE = re.compile(
-    r"(?:^|(?<=[.!?]\s)|(?<=\n))(?:In|At|Dans|À)\s+"
+    r"(?:^|(?<=[.!?]\s)|(?<=\n))(?:In|At|Dans|À|En)\s+"
     + _NAME
-    + r"(?:\s+(?:and|et)\s+"
+    + r"(?:\s+(?:and|et|y)\s+"
     + _NAME
     + r")?,"
 )
@@ -148,59 +294,100 @@ _NOT_A_PLACE = {
     "west",
     "regional",
     "same",
+    "all",
+    "other",
+    "several",
+    "many",
+    "some",
+    "both",
+    "new",
+    "el",
+    "la",
+    "los",
+    "las",
+    "le",
+    "les",
 }
+_CAMP_TYPES = {"camp", "site", "settlement", "campamento", "asentamiento"}
 
 
 def find_unknown_places(
-    doc: Document, known: list[PlaceMention], lex: Lexicons
+    doc: Document, known: list[PlaceMention], lex: Lexicons, country: str | None = None
 ) -> list[UnknownPlace]:
-    """Capitalised names beside "region", "district", "cercle"… that the gazetteer lacks."""
+    """Capitalised names the gazetteer lacks that the text marks as places: beside a place-type
+    word ("Rhino Camp settlement", "Arua district", "zone de santé de Nyangezi"), listed after
+    "in" with others, or opening a sentence ("In Ganyliel, our teams…")."""
     out = []
     covered = [(p.start, p.end) for p in known]
-    candidates: list[tuple[int, int, str]] = []
+    candidates: list[tuple[int, int, str, str | None]] = []
+
+    def type_of(m: re.Match[str]) -> str | None:
+        return m.group("type") if "type" in m.re.groupindex else None
+
     for regex in (_UNKNOWN_AFTER, _UNKNOWN_BEFORE, _SENTENCE_PLACE):
         for m in regex.finditer(doc.text):
+            kind = type_of(m)
             for group in range(1, (m.lastindex or 1) + 1):
-                if m.group(group):
-                    candidates.append((m.start(group), m.end(group), m.group(group)))
+                if m.group(group) and group != m.re.groupindex.get("type"):
+                    candidates.append((m.start(group), m.end(group), m.group(group), kind))
             if regex is _UNKNOWN_BEFORE:  # "districts sanitaires de Kaya et de Bogandé"
                 pos = m.end()
                 while (more := _LIST_MORE.match(doc.text, pos)) is not None:
-                    candidates.append((more.start(1), more.end(1), more.group(1)))
+                    candidates.append((more.start(1), more.end(1), more.group(1), kind))
                     pos = more.end()
     for regex in (_LIST_BEFORE_TYPE, _LIST_AFTER_IN):
         for m in regex.finditer(doc.text):
-            start = m.start(1)
-            for found in _NAME_RE.finditer(doc.text, start, m.end()):
-                if found.group(1).lower() in {"and", "et"}:
+            kind = type_of(m)
+            stop = m.start("type") if kind else m.end()
+            for found in _NAME_RE.finditer(doc.text, m.start(1), stop):
+                if found.group(1).lower() in {"and", "et", "y"}:
                     continue
-                candidates.append((found.start(1), found.end(1), found.group(1)))
+                candidates.append((found.start(1), found.end(1), found.group(1), kind))
     for place in known:  # "Assamaka, in the Agadez region"
         before = re.search(
             _NAME + r",\s+in\s+(?:the\s+)?$", doc.text[max(0, place.start - 60) : place.start]
         )
         if before:
             offset = max(0, place.start - 60)
-            candidates.append((offset + before.start(1), offset + before.end(1), before.group(1)))
-    for s, e, name in candidates:
+            candidates.append(
+                (offset + before.start(1), offset + before.end(1), before.group(1), None)
+            )
+    orgs = doc.found(lex.organisations)
+    countries = (
+        [(s, e) for s, e, _, _ in lex.gazetteer.find_countries(doc.text, doc.folded)]
+        if country is not None
+        else []
+    )
+    for s, e, name, kind in candidates:
         if fold(name) in lex.numbers.months or fold(name) in lex.time_units:
             continue
         if doc.is_boilerplate(s) or name.lower() in _NOT_A_PLACE or name.isupper():
+            continue
+        if name.split()[0].lower() in _NOT_A_PLACE:
             continue
         if doc.text[max(0, s - 1) : s] == "(":
             continue
         if any(cs < e and s < ce for cs, ce in covered):
             continue
-        if (
-            doc.found(lex.organisations, s, e)
-            or doc.found(lex.countries, s, e)
-            or doc.found(lex.sectors, s, e)
+        if any(o.start < e and s < o.end for o in orgs) or any(
+            cs < e and s < ce for cs, ce in countries
         ):
             continue
-        if _sentence_initial_word(doc.text, s) and " " not in name:
+        if doc.found(lex.sectors, s, e) or doc.found(lex.indicators, s, e):
             continue
-        out.append(UnknownPlace(s, e, name))
-    return sorted(set(out), key=lambda u: (u.start, u.end))
+        if _sentence_initial_word(doc.text, s) and " " not in name and kind is None:
+            continue
+        type_word = fold(kind).split()[-1] if kind else None
+        if type_word and type_word.endswith("s") and type_word not in lex.place_types:
+            type_word = type_word[:-1]
+        level = lex.place_types.get(type_word) if type_word else None
+        camp = type_word in _CAMP_TYPES if type_word else False
+        out.append(UnknownPlace(s, e, name, level, camp))
+    best: dict[tuple[int, int], UnknownPlace] = {}
+    for u in out:  # the same name found by two patterns: the one that knows its type
+        if (u.start, u.end) not in best or best[(u.start, u.end)].level is None:
+            best[(u.start, u.end)] = u
+    return sorted(best.values(), key=lambda u: (u.start, u.end))
 
 
 def _sentence_initial_word(text: str, start: int) -> bool:

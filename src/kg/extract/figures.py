@@ -9,7 +9,8 @@ from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 
-from kg.extract.entities import OrgMention, PlaceMention
+from kg.extract.dates import Period, find_periods
+from kg.extract.entities import OrgMention, PlaceMention, place_ref
 from kg.extract.lexicons import Lexicons
 from kg.extract.matcher import Match
 from kg.extract.numbers import NumberMention
@@ -65,13 +66,20 @@ class Context:
     section_years: dict[int, int | None] = field(default_factory=dict)
     section_kinds: dict[int, str | None] = field(default_factory=dict)
     section_sectors: dict[int, str | None] = field(default_factory=dict)
-    _years: list[NumberMention] = field(default_factory=list)
+    periods: list[Period] = field(default_factory=list)
+    datelines: list[tuple[int, int]] = field(default_factory=list)  # (offset, year) of news items
     _sentence_index: dict[int, int] = field(default_factory=dict)
     _owned_cache: dict[int, bool] = field(default_factory=dict)
     _block_owned: dict[int, bool] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        self._years = [n for n in self.numbers if n.role in ("year", "date") and n.value >= 1900]
+        years = {n.start for n in self.numbers if n.role in ("year", "date") and n.value >= 1900}
+        # a bare year counts only where the number finder saw a year ("2020 people" is a count)
+        self.periods = [
+            p
+            for p in find_periods(self.doc.folded)
+            if p.first is None or p.first[1] is not None or p.kind == "range" or p.start in years
+        ]
         self._sentence_index = {s.start: i for i, s in enumerate(self.doc.sentences)}
 
     def cues_between(self, kind: str, start: int, end: int) -> list[Match]:
@@ -79,10 +87,10 @@ class Context:
         matcher = self.lex.cues.get(kind)
         return self.doc.found(matcher, start, end) if matcher else []
 
-    def years_between(self, start: int, end: int) -> list[NumberMention]:
-        lo = bisect_left(self._years, start, key=lambda n: n.start)
-        hi = bisect_left(self._years, end, key=lambda n: n.start)
-        return self._years[lo:hi]
+    def periods_between(self, start: int, end: int) -> list[Period]:
+        lo = bisect_left(self.periods, start, key=lambda p: p.start)
+        hi = bisect_left(self.periods, end, key=lambda p: p.start)
+        return self.periods[lo:hi]
 
 
 def _cue_in(ctx: Context, kind: str, start: int, end: int) -> bool:
@@ -94,8 +102,8 @@ def annotate_sections(ctx: Context) -> None:
     doc = ctx.doc
     for index, section in enumerate(doc.sections):
         s, e = section.start, section.start + len(section.heading)
-        years = [n for n in ctx.numbers if s <= n.start < e and n.role in ("year", "date")]
-        ctx.section_years[index] = int(years[-1].value) if years else None
+        years = [p.year for p in ctx.periods_between(s, e) if p.year is not None]
+        ctx.section_years[index] = years[-1] if years else None
         kind = None
         if section.heading:
             context_hit = ctx.cues_between("context-heading", s, e)
@@ -123,6 +131,27 @@ def annotate_sections(ctx: Context) -> None:
         ctx.section_sectors[index] = sectors[0].iri if sectors else None
 
 
+@dataclass(frozen=True)
+class PageYear:
+    """The year a page gives its figures: of its data ("document") or its date ("publication")."""
+
+    year: int
+    source: str  # "document" | "publication"
+
+
+def page_year(ctx: Context, stated: int | None = None) -> PageYear | None:
+    """The sidecar's year, else the year the page says its data are of (a line such as "Data
+    from … Activity Report 2023", a reporting period, "as of 31 March 2024", a year in its
+    title), else the date the page was published or updated (a dateline, "date 2022-10-20")."""
+    if stated:
+        return PageYear(stated, "document")
+    year = document_year(ctx) or title_year(ctx)
+    if year is not None:
+        return PageYear(year, "document")
+    published = publication_year(ctx)
+    return PageYear(published, "publication") if published is not None else None
+
+
 def document_year(ctx: Context) -> int | None:
     """The year a line such as "Data from … Activity Report 2023" gives all the page's data."""
     doc = ctx.doc
@@ -142,13 +171,57 @@ def document_year(ctx: Context) -> int | None:
         ):
             continue  # a document line is short: "Data from … Activity Report 2023"
         years = [
-            n
-            for n in ctx.numbers
-            if line.start <= n.start < line.end and n.role in ("year", "date") and n.value >= 1900
+            p.year
+            for p in ctx.periods_between(line.start, line.end)
+            if p.year is not None and p.kind != "since"
         ]
         if years:
-            return int(years[-1].value)
+            return years[-1]
     return None
+
+
+_PUBLISHED = re.compile(
+    r"^\s*(?:date|dated|published|posted|updated|last\s+updated|publi[eé]e?|mis\s+[aà]\s+jour|"
+    r"publicad[oa]|actualizad[oa]|fecha)\b[\s:,-]*(?:on|le|el)?\s*$"
+)
+
+
+def publication_year(ctx: Context) -> int | None:
+    """The page's own date near its top: "date 2022-10-20", "Published 3 May 2024", a line that
+    is only a date, or a full date in its title."""
+    doc = ctx.doc
+    lines = [line for line in doc.lines if line.text.strip()][:6]
+    for number, line in enumerate(lines):
+        for p in ctx.periods_between(line.start, line.end):
+            if p.year is None or p.kind == "since":
+                continue
+            lead = doc.folded[line.start : p.start]
+            if _PUBLISHED.match(lead) or _is_date_line(ctx, line.start, line.end):
+                return p.year
+            if number == 0 and p.first is not None and p.first[1] is not None:
+                return p.year  # a title with a full date: "Situation report, 12 May 2024"
+    return None
+
+
+def _is_date_line(ctx: Context, start: int, end: int) -> bool:
+    """A line that is a date and nothing else (a dateline above a news item)."""
+    periods = ctx.periods_between(start, end)
+    if len(periods) != 1:
+        return False
+    rest = ctx.doc.folded[start : periods[0].start] + ctx.doc.folded[periods[0].end : end]
+    return not re.sub(r"[\W_]|\b(?:date|on|le|el|posted|published)\b", "", rest)
+
+
+def datelines(ctx: Context) -> list[tuple[int, int]]:
+    """(offset, year) of every line of the body that is only a date: the date of the news item
+    or update below it."""
+    out = []
+    for line in ctx.doc.lines[6:]:
+        if line.text.strip() and _is_date_line(ctx, line.start, line.end):
+            year = ctx.periods_between(line.start, line.end)[0].year
+            if year is not None:
+                out.append((line.start, year))
+    return out
 
 
 # "January – March 2024", "janvier-juin 2023": a reporting period, not a publication date
@@ -163,18 +236,24 @@ def _sentence_bounds(sentence: Sentence) -> list[tuple[int, int]]:
 
 
 def _sentence_year(ctx: Context, sentence: Sentence, number: NumberMention) -> int | None:
+    period = sentence_period(ctx, sentence, number)
+    return period.year if period is not None else None
+
+
+def sentence_period(ctx: Context, sentence: Sentence, number: NumberMention) -> Period | None:
+    """The date or period of the figure's sentence (or its list's lead-in) that dates it."""
     candidates = []
     for s, e in _sentence_bounds(sentence):
-        for n in ctx.years_between(s, e):
-            if _cue_in(ctx, "year-exclusion", max(s, n.start - 12), n.start):
+        for p in ctx.periods_between(s, e):
+            if p.kind != "since" and _cue_in(ctx, "year-exclusion", max(s, p.start - 16), p.start):
+                continue  # "founded in 1998"
+            if _in_cited_title(ctx, p):
                 continue
-            if _in_cited_title(ctx, n):
-                continue
-            candidates.append(n)
+            candidates.append(p)
     if not candidates:
         return None
-    before = [n for n in candidates if n.end <= number.start]
-    after = [n for n in candidates if n.start >= number.end]
+    before = [p for p in candidates if p.end <= number.start]
+    after = [p for p in candidates if p.start >= number.end]
     if after:
         between = ctx.doc.text[number.end : after[0].start]
         others = [
@@ -182,9 +261,9 @@ def _sentence_year(ctx: Context, sentence: Sentence, number: NumberMention) -> i
         ]
         # "11,200…, up from 7,850 in 2021": that year is the other figure's
         if not others or (not before and not _COMPARISON.search(between)):
-            return int(after[0].value)
+            return after[0]
     if before:
-        return int(before[-1].value)
+        return before[-1]
     return None
 
 
@@ -203,13 +282,13 @@ def paragraph_year(ctx: Context, sentence: Sentence) -> int | None:
     for earlier in reversed(doc.sentences[max(0, index - 12) : index]):
         if earlier.block != sentence.block:
             return None
-        year = _sentence_year(ctx, earlier, NumberMention(earlier.end, earlier.end, 0, ""))
-        if year is not None:
-            return year
+        period = sentence_period(ctx, earlier, NumberMention(earlier.end, earlier.end, 0, ""))
+        if period is not None and period.year is not None:
+            return period.year
     return None
 
 
-def _in_cited_title(ctx: Context, year: NumberMention) -> bool:
+def _in_cited_title(ctx: Context, year: Period) -> bool:
     """ "Humanitarian Needs Overview 2023": a year that is part of a document's title."""
     before = ctx.doc.text[max(0, year.start - 30) : year.start]
     return bool(re.search(r"(?:Report|Overview|Plan|Survey|Rapport|Aperçu)\s+$", before))
@@ -531,7 +610,9 @@ _NON_FIGURE_REASONS = {
 }
 
 
-def extract_figures(ctx: Context, doc_year: int | None) -> tuple[list[Figure], list[Unclassified]]:
+def extract_figures(
+    ctx: Context, doc_year: PageYear | None
+) -> tuple[list[Figure], list[Unclassified]]:
     """Figures and the numbers that became none, each with its reason."""
     doc = ctx.doc
     figures: list[Figure] = []
@@ -593,15 +674,17 @@ def extract_figures(ctx: Context, doc_year: int | None) -> tuple[list[Figure], l
             skip("what was counted is not recognised: " + counted)
             continue
         sector = _sector(ctx, counted, indicator, sentence)
-        year = _sentence_year(ctx, sentence, number)
+        period = sentence_period(ctx, sentence, number)
+        year = period.year if period is not None else None
         source = "sentence" if year is not None else "none"
-        if year is None and kind == "outcome":  # a narrative's year carries to its next sentences
-            year = paragraph_year(ctx, sentence)
+        since = period if period is not None and period.kind == "since" else None
+        if year is None and kind == "outcome" and since is None:
+            year = paragraph_year(ctx, sentence)  # a narrative's year carries to its next sentences
             source = "section" if year is not None else "none"
-        if year is None and ctx.section_years.get(sentence.section) is not None:
+        if year is None and since is None and ctx.section_years.get(sentence.section) is not None:
             year, source = ctx.section_years[sentence.section], "section"
-        if year is None and doc_year is not None:
-            year, source = doc_year, "document"
+        if year is None:
+            year, source = _page_year(ctx, number.start, doc_year)
         cited = _cited_source(ctx, number, sentence) if kind == "context" else None
         if year is None and cited:  # "¹ World Bank 2022": the cited document's year
             cited_years = set(re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", cited))
@@ -622,12 +705,25 @@ def extract_figures(ctx: Context, doc_year: int | None) -> tuple[list[Figure], l
                 sector=_named(ctx, sector),
                 year=year,
                 year_source=source,  # type: ignore[arg-type]
+                period_start=period.iso("first") if period is not None else None,
+                period_end=period.iso("last") if period is not None else None,
                 places=_unique_places(places),
                 unit="percent" if number.unit == "percent" else "count",
                 cited_source=cited,
             )
         )
     return figures, unclassified
+
+
+def _page_year(ctx: Context, offset: int, doc_year: PageYear | None) -> tuple[int | None, str]:
+    """The year a page's own dates give a figure: the news item's dateline above it, else the
+    year the page says its data are of, else the page's date of publication."""
+    above = [year for start, year in ctx.datelines if start < offset]
+    if above:
+        return above[-1], "publication"
+    if doc_year is not None:
+        return doc_year.year, doc_year.source
+    return None, "none"
 
 
 def _key_figure(ctx: Context, number: NumberMention) -> bool:
@@ -665,7 +761,7 @@ def _countable(ctx: Context, counted: str, reason: str | None = None) -> bool:
 def _unique_places(places: list[PlaceMention]) -> list[PlaceRef]:
     seen: dict[str, PlaceRef] = {}
     for p in places:
-        seen.setdefault(p.iri, PlaceRef(p.label, p.iri, p.level, p.parent))
+        seen.setdefault(p.iri, place_ref(p))
     return list(seen.values())
 
 
@@ -675,19 +771,31 @@ def title_year(ctx: Context) -> int | None:
         if section.heading:
             # a year, not a date: "updated March 2024" is when the page was written
             years = {
-                n.value
-                for n in ctx.years_between(section.start, section.start + len(section.heading))
-                if n.role == "year"
+                p.year
+                for p in ctx.periods_between(section.start, section.start + len(section.heading))
+                if p.year is not None
+                and p.kind in ("point", "range")
+                and p.first
+                and p.first[1] is None
             }
             if index <= 3 and len(years) == 1:
                 return int(years.pop())
     return None
 
 
-def infer_document_year(figures: list[Figure]) -> int | None:
-    """The one year every dated outcome of the page states, if they agree."""
-    years = Counter(f.year for f in figures if f.kind == "outcome" and f.year_source == "sentence")
-    return next(iter(years)) if len(years) == 1 else None
+def infer_document_year(figures: list[Figure], doc: Document) -> int | None:
+    """The one year the page's dated outcomes state, when at least two sentences state it and
+    none states another: a page of 2022 figures. One dated sentence dates only itself."""
+    dated = set()
+    for f in figures:
+        if f.kind == "outcome" and f.year_source == "sentence":
+            sentence = doc.sentence_at(f.start)
+            dated.add((f.year, sentence.start if sentence is not None else f.start))
+    years = Counter(year for year, _ in dated)
+    if len(years) != 1:
+        return None
+    year, count = next(iter(years.items()))
+    return year if count >= 2 else None
 
 
 def merge_repeats(figures: list[Figure]) -> tuple[list[Figure], list[Unclassified]]:

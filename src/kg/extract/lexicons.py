@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from kg.extract.matcher import Matcher
 from kg.extract.numbers import NumberLexicon
 from kg.extract.text import fold
+from kg.gazetteer import Gazetteer, load_gazetteer
 from kg.reference import Concept, Reference, Term, load_reference
 
 
@@ -19,7 +20,6 @@ class Lexicons:
     qualifiers: Matcher
     roles: Matcher
     organisations: Matcher
-    countries: Matcher
     cues: dict[str, Matcher]
     place_types: dict[str, int]
     org_words: frozenset[str]
@@ -29,18 +29,14 @@ class Lexicons:
     donor_headings: frozenset[str]
     government_words: frozenset[str]
 
-    place_matchers: dict[str | None, Matcher] = field(default_factory=dict)
+    _gazetteer: Gazetteer | None = field(default=None, repr=False)
 
-    def places_matcher(self, country: str | None) -> Matcher:
-        """Places of one country (alpha-2), or of every covered country when unknown."""
-        if country not in self.place_matchers:
-            self.place_matchers[country] = Matcher(
-                t
-                for c in self.reference.places.values()
-                if c.level and (country is None or c.country == country)
-                for t in c.terms
-            )
-        return self.place_matchers[country]
+    @property
+    def gazetteer(self) -> Gazetteer:
+        """The world's places (loaded from the disk cache on first use)."""
+        if self._gazetteer is None:
+            self._gazetteer = load_gazetteer(self.reference)
+        return self._gazetteer
 
 
 def _terms(concepts: dict[str, Concept]) -> list[Term]:
@@ -61,7 +57,6 @@ def build_lexicons(reference: Reference) -> Lexicons:
         months=frozenset(words.get("month", {})),
         count_nouns=frozenset(words.get("count-noun", {})),
     )
-    countries = {iri: c for iri, c in reference.places.items() if c.level == 0}
     return Lexicons(
         reference=reference,
         numbers=numbers,
@@ -78,7 +73,6 @@ def build_lexicons(reference: Reference) -> Lexicons:
             t for c in reference.roles.values() for t in c.terms if " " in t.text.strip()
         ),
         organisations=Matcher(_terms(reference.organisations)),
-        countries=Matcher(_terms(countries)),
         cues={kind: Matcher(_cue_terms(cues, kind)) for kind, cues in reference.cues.items()},
         place_types={k: int(v) for k, v in words.get("place-type", {}).items()},
         org_words=frozenset(words.get("org-word", {})),

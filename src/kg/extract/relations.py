@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from kg.extract.entities import OrgMention, PlaceMention, name_at
+from kg.extract.entities import OrgMention, PlaceMention, name_at, place_ref
 from kg.extract.figures import Context, _cue_in, _sentence_bounds, _sentence_year
 from kg.extract.lexicons import Lexicons
 from kg.extract.numbers import NumberMention
@@ -223,7 +223,7 @@ def find_presences(
                 presences[key] = Presence(
                     organisation=publisher,
                     sector=Named(concept.label if concept else sector, sector),
-                    place=PlaceRef(place.label, place.iri, place.level, place.parent),
+                    place=place_ref(place),
                     year=year,
                     quote=doc.text[s:e],
                     start=s,
