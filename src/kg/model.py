@@ -154,6 +154,8 @@ class Extraction:
     new_organisations: list[Partner] = field(default_factory=list)
     document_year: int | None = None
     mentions: list[Mention] = field(default_factory=list)
+    publisher_confidence: str = "none"  # given | high | medium | low | none
+    publisher_evidence: list[str] = field(default_factory=list)
 
     def figures(self) -> list[Figure]:
         return self.outcomes + self.context_figures
@@ -174,6 +176,8 @@ class Extraction:
             "sha256": self.meta.sha256,
             "language": self.meta.language,
             "publisher": None if self.publisher is None else asdict(self.publisher),
+            "publisher_confidence": self.publisher_confidence,
+            "publisher_evidence": self.publisher_evidence,
             "country": None if self.country is None else asdict(self.country),
             "document_year": self.document_year,
             "outcomes": [f.to_json() for f in self.outcomes],

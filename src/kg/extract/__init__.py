@@ -6,7 +6,6 @@ text (segmentation) -> numbers -> entities (places, organisations) -> figures ->
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import replace
 
 from kg.extract.entities import (
@@ -29,11 +28,11 @@ from kg.extract.figures import (
 )
 from kg.extract.lexicons import Lexicons, default_lexicons
 from kg.extract.numbers import find_numbers
+from kg.extract.publisher import find_publisher
 from kg.extract.relations import find_partners, find_presences, national_presences
 from kg.extract.text import Document, segment
 from kg.gazetteer import key
 from kg.model import Extraction, Mention, Named, PlaceRef, Unclassified
-from kg.namespaces import entity, slugify
 from kg.reports import Report
 
 __all__ = ["extract_report", "extract_text"]
@@ -66,7 +65,8 @@ def extract_report(report: Report, lex: Lexicons | None = None) -> Extraction:
     country = _country(report.meta.country, doc, lex)
     country_code = country.iri.rsplit("/", 1)[-1].upper() if country else None
     orgs = find_organisations(doc, lex, country_code)
-    publisher = _publisher(report.meta.publisher, orgs, lex)
+    found = find_publisher(report.meta.publisher, doc, orgs, lex)
+    publisher = found.named
     places = find_places(doc, lex, country_code, [(m.start, m.end) for m in orgs])
     unknown_places = find_unknown_places(doc, places, lex, country_code)
     if country_code is not None:
@@ -75,6 +75,10 @@ def extract_report(report: Report, lex: Lexicons | None = None) -> Extraction:
             key=lambda p: (p.start, p.end),
         )
     publisher_mentions = [m for m in orgs if publisher and m.iri == publisher.iri]
+    if publisher is not None and not publisher_mentions:  # a publisher the reference lacks
+        publisher_mentions = [
+            OrgMention(s, e, publisher.iri, publisher.label, new=True) for s, e in found.spans
+        ]
     ctx = Context(
         doc, lex, publisher.iri if publisher else None, publisher_mentions, places, numbers
     )
@@ -149,24 +153,10 @@ def extract_report(report: Report, lex: Lexicons | None = None) -> Extraction:
         unclassified=unclassified,
         new_organisations=[p for p in partners if p.new],
         document_year=doc_year,
+        publisher_confidence=found.confidence,
+        publisher_evidence=found.evidence,
         mentions=sorted(set(mentions), key=lambda m: (m.start, m.end, m.kind, m.iri)),
     )
-
-
-def _publisher(name: str | None, orgs: list[OrgMention], lex: Lexicons) -> Named | None:
-    """The sidecar's publisher resolved to the reference data, else the most-named organisation."""
-    if name:
-        iris = lex.organisations.iris(name, case_sensitive=True) or lex.organisations.iris(name)
-        if iris:
-            iri = sorted(iris)[0]
-            return Named(lex.reference.organisations[iri].label, iri)
-        return Named(name, str(entity("org", slugify(name))))
-    if not orgs:
-        return None
-    counts = Counter(m.iri for m in orgs)
-    first = {m.iri: m.start for m in reversed(orgs)}
-    iri = min(counts, key=lambda i: (-counts[i], first[i]))
-    return Named(lex.reference.organisations[iri].label, iri)
 
 
 def _country(name: str | None, doc: Document, lex: Lexicons) -> Named | None:

@@ -49,6 +49,19 @@ _CUT_WORDS = {
     "lorsque",
     "car",
     "mais",
+    "quien",
+    "quienes",
+    "cuando",
+    "donde",
+    "gracias",
+    "desde",
+    "durante",
+    "mientras",
+    "pero",
+    "aunque",
+    "debido",
+    "porque",
+    "hasta",
 }
 _WORD_RE = re.compile(r"[\w'’\-]+|[^\w\s]")
 
@@ -314,14 +327,23 @@ def _counted(ctx: Context, number: NumberMention, sentence: Sentence) -> tuple[s
         low = token.lower()
         if words and low in _CUT_WORDS:
             break
-        if words and low == "in" and _looks_like_when_or_where(text, m.end()):
+        if words and low in {"in", "en", "dans", "à", "au"} and _looks_like_when_or_where(
+            text, m.end()
+        ):
             break
-        if words and low in {"and", "et"} and _clause_follows(ctx, m.end(), limit):
+        if words and low in {"and", "et", "y"} and _clause_follows(ctx, m.end(), limit):
             break
         words.append((m.start(), m.end()))
         if len(words) >= MAX_COUNTED_WORDS:
             break
-    while words and text[words[0][0] : words[0][1]].lower() in {"of", "de", "d'", "d’", "des"}:
+    while words and text[words[0][0] : words[0][1]].lower() in {
+        "of",
+        "de",
+        "d'",
+        "d’",
+        "des",
+        "del",
+    }:
         words.pop(0)
     if words and re.match(r"[dl]['’]", text[words[0][0] : words[0][0] + 2], re.IGNORECASE):
         words[0] = (words[0][0] + 2, words[0][1])  # "1,7 million d'enfants"
@@ -351,6 +373,16 @@ def _counted(ctx: Context, number: NumberMention, sentence: Sentence) -> tuple[s
         "nearly",
         "almost",
         "about",
+        "y",
+        "o",
+        "del",
+        "el",
+        "los",
+        "las",
+        "con",
+        "para",
+        "por",
+        "al",
     }:
         words.pop()
     if words:
@@ -399,7 +431,13 @@ def _table_label(
 
 def _looks_like_when_or_where(text: str, pos: int) -> bool:
     rest = text[pos : pos + 30]
-    return bool(re.match(r"\s+(?:(?:19|20)\d\d\b|[A-Z]|the\s+[A-Z]|all\b|each\b)", rest))
+    return bool(
+        re.match(
+            r"\s+(?:(?:19|20)\d\d\b|[A-ZÀ-Ý]|(?:the|la|le|el|les|los|las|l['’])\s*[A-ZÀ-Ý]|"
+            r"all\b|each\b|tout|toda|todo|[a-z]+\s+(?:19|20)\d\d\b)",
+            rest,
+        )
+    )
 
 
 def _clause_follows(ctx: Context, pos: int, limit: int) -> bool:
@@ -430,7 +468,7 @@ def _qualifier(ctx: Context, number: NumberMention) -> str:
         gap = doc.folded[m.end : number.start]
         if gap.strip() == "" and "\n\n" not in gap:
             return m.iri.rsplit("/", 1)[-1]
-    return "exact"
+    return "approximately" if number.approximate else "exact"
 
 
 def _cited_source(ctx: Context, number: NumberMention, sentence: Sentence) -> str | None:

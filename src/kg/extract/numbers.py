@@ -26,6 +26,7 @@ _RANGE_AFTER = re.compile(r"\s*(?:à|a|to|-|–)\s*\d+\s*(?:mois|months?|ans|yea
 _NON_COUNT_UNIT = re.compile(r"\s?(?:mo|ko|go|mb|kb|gb|px|pdf)\b")
 _ORDINAL_SUFFIX = re.compile(r"(?:st|nd|rd|th|er|ère|e|ème|eme)(?![a-zà-ÿ])", re.IGNORECASE)
 _WORD = re.compile(r"[a-zà-ÿœæ]+(?:'[a-z]+)?", re.IGNORECASE)
+_WORD_OR_ELISION = re.compile(r"\b[dlj]'(?=[a-z])|[a-zà-ÿœæ]+(?:'[a-z]+)?", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,7 @@ class NumberMention:
     unit: Unit = "count"
     role: Role = "figure"
     written: bool = False
+    approximate: bool = False  # "une dizaine", "un centenar": a round number, about
 
 
 @dataclass(frozen=True)
@@ -231,7 +233,8 @@ _STOP_AFTER_WORD_NUMBER = {
 def _word_numbers(
     text: str, folded: str, lex: NumberLexicon, covered: list[tuple[int, int]]
 ) -> list[NumberMention]:
-    tokens = [(m.start(), m.end(), m.group(0)) for m in _WORD.finditer(folded)]
+    # "d'une centaine", "l'un": the elided article is a token of its own
+    tokens = [(m.start(), m.end(), m.group(0)) for m in _WORD_OR_ELISION.finditer(folded)]
     out: list[NumberMention] = []
     i = 0
     while i < len(tokens):
@@ -245,13 +248,45 @@ def _word_numbers(
             i = j
             continue
         following = tokens[j][2] if j < len(tokens) else ""
-        if j == i + 1 and tokens[i][2] in {"un", "une"}:
-            i = j  # the French article, not the number one
+        if j == i + 1 and tokens[i][2] in {"un", "une", "una", "uno"}:
+            i = j  # the French or Spanish article, not the number one
             continue
         gap = folded[end : tokens[j][0]] if j < len(tokens) else ""
-        if following and following not in _STOP_AFTER_WORD_NUMBER and gap.strip() == "":
+        last_kind = lex.words.get(tokens[j - 1][2], (0, ""))[1]
+        approximate = last_kind == "approx"
+        if (
+            approximate
+            and j + 1 < len(tokens)
+            and following in {"de", "d'", "d"}
+            and lex.words.get(tokens[j + 1][2], (0, ""))[1] == "scale"
+        ):  # "une dizaine de milliers": about 10,000
+            value *= lex.words[tokens[j + 1][2]][0]
+            end = tokens[j + 1][1]
+            j += 2
+            following = tokens[j][2] if j < len(tokens) else ""
+            gap = folded[end : tokens[j][0]] if j < len(tokens) else ""
+            last_kind = "scale"
+        # "un million de personnes", "une dizaine d'enfants", "dos millones de": "of" is fine
+        # after a scale or a round number
+        of_after = last_kind in {"scale", "approx"} and following in {
+            "de",
+            "d",
+            "d'",
+            "of",
+            "des",
+            "del",
+        }
+        if (
+            following
+            and (following not in _STOP_AFTER_WORD_NUMBER or of_after)
+            and gap.strip() in {"", "'", "’"}
+        ):
             if not text[start].isupper() or start == 0 or _sentence_initial(text, start):
-                out.append(NumberMention(start, end, value, text[start:end], written=True))
+                out.append(
+                    NumberMention(
+                        start, end, value, text[start:end], written=True, approximate=approximate
+                    )
+                )
         i = j
     return out
 
@@ -270,6 +305,16 @@ def _number_run(
     if first not in words:
         return None
     kind = words[first][1]
+    if kind == "approx":
+        return None  # "des centaines", "dizaines de milliers": a vague plural, no figure
+    # "une centaine", "un millier", "una decena": an article and a round number
+    if (
+        kind in {"unit", "article"}
+        and words[first][0] == 1
+        and i + 1 < len(tokens)
+        and words.get(tokens[i + 1][2], (0, ""))[1] == "approx"
+    ):
+        return i + 2, words[tokens[i + 1][2]][0]
     # "half a million", "a million", "a thousand"
     if kind in {"fraction", "article"}:
         k = i + 1
@@ -294,7 +339,7 @@ def _number_run(
         gap = folded[tokens[j - 1][1] : tokens[j][0]] if j > i else ""
         if j > i and gap.strip() not in {"", "-"}:
             break
-        if word in {"and", "et"} and last_was_number and j + 1 < len(tokens):
+        if word in {"and", "et", "y"} and last_was_number and j + 1 < len(tokens):
             nxt = words.get(tokens[j + 1][2])
             if nxt and nxt[1] == "unit" and current % 10 == 0 and current:
                 j += 1
@@ -307,6 +352,10 @@ def _number_run(
         value, kind = entry
         if kind == "unit":
             current += value
+        elif kind == "approx":  # "trois centaines", "dos centenares"
+            current = (current or 1) * value
+            j += 1
+            break
         else:
             current = (current or 1) * value
             if value >= 1000:

@@ -1,0 +1,284 @@
+"""Who published a report: from the sidecar, else from the evidence the page gives of itself.
+
+Never "the organisation mentioned most": partners, ministries and funders are named often. The
+evidence, each kind weighed: the page describes the organisation ("X is an international NGO"),
+speaks as it ("At X, we…", "X's teams"), names it in its title or in "About X", gives its
+e-mail or web address, or credits its photos; its outcome sentences have it as their subject.
+Being named after "funded by" or "in partnership with" counts against. An organisation the
+reference data does not know can be the publisher when the page describes or speaks as it.
+The result says how strong the evidence was, so a weak guess is never silently trusted.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+from kg.extract.entities import GOVERNMENT, OrgMention, _proper_name_end
+from kg.extract.lexicons import Lexicons
+from kg.extract.text import Document, fold
+from kg.model import Named
+from kg.namespaces import entity, slugify
+
+Confidence = Literal["given", "high", "medium", "low", "none"]
+DONOR = "https://w3id.org/humanitarian-kg/ontology#Donor"
+HIGH, MEDIUM = 6.0, 3.0
+
+
+@dataclass
+class Candidate:
+    iri: str
+    label: str
+    known: bool
+    score: float = 0.0
+    evidence: list[str] = field(default_factory=list)
+    spans: list[tuple[int, int]] = field(default_factory=list)
+    capped: dict[str, float] = field(default_factory=dict)
+
+    def add(self, kind: str, weight: float, quote: str, cap: float | None = None) -> None:
+        """Count one piece of evidence (at most `cap` in all for its kind)."""
+        if cap is not None:
+            room = cap - self.capped.get(kind, 0.0)
+            if room <= 0:
+                return
+            weight = min(weight, room) if weight > 0 else weight
+            self.capped[kind] = self.capped.get(kind, 0.0) + weight
+        self.score += weight
+        self.evidence.append(f"{kind}: {' '.join(quote.split())[:80]!r}")
+
+
+@dataclass
+class Publisher:
+    """The publisher found, how sure, and why (the JSON's publisher_confidence/_evidence)."""
+
+    named: Named | None
+    confidence: Confidence
+    evidence: list[str]
+    spans: list[tuple[int, int]]  # where the text names it
+
+
+_ORG_NOUN = (
+    r"(?:organi[sz]ations?|organisme|organización|NGO|ONG|charity|agency|agence|agencia|"
+    r"movement|mouvement|movimiento|association|asociación|foundation|fondation|fundación|"
+    r"network|réseau|red|society|société|sociedad|federation|fédération|federación|"
+    r"institution|non-profit|nonprofit|sans but lucratif|sin fines de lucro)"
+)
+_SELF = re.compile(
+    r"\s*(?:\([^)]{1,20}\)\s*)?,?\s*(?:is|was|has been|est|était|es|fue|se define como|"
+    r"is a leading|,\s*(?:an?|une?|una))\s+(?:(?:an?|une?|una|the|la|le|el|one of the)\s+)?"
+    r"(?:[\w’'-]+\s+){0,5}?" + _ORG_NOUN + r"\b",
+    re.IGNORECASE,
+)
+_ABOUT = re.compile(
+    r"(?:^|\n)\s*(?:about|à propos de|a propos de|acerca de|sobre|quiénes somos|qui sommes-nous)"
+    r"\s*:?\s+(?:the\s+|la\s+|el\s+|l['’])?(?=[A-ZÀ-Ý])",
+    re.IGNORECASE,
+)
+_AT_WE = re.compile(
+    r"(?:^|[.!?\n]\s*)(?i:at|in|chez|à|en)\s+(?i:the\s+|la\s+|el\s+|l['’])?"
+    r"(?P<name>[A-ZÀ-Ý].{1,60}?)"
+    r",?\s+(?i:we|nous|nosotros|sabemos|creemos|hemos|trabajamos|queremos|our|notre|nuestro)\b"
+)
+_TEAM_AFTER = re.compile(
+    r"^(?:['’]s?\s+|\s+)(?:teams?|staff|department|programmes?|programs?|operations?|"
+    r"response|work|activities|projects?|clinics?|hospitals?|volunteers|personnel|"
+    r"mission|offices?)\b",
+    re.IGNORECASE,
+)
+_TEAM_BEFORE = re.compile(
+    r"\b(?:équipes?|equipos?|personnel|volontaires|voluntarios|projets?|proyectos?|"
+    r"programmes?|programas?|opérations|operaciones)\s+(?:de\s+|d['’]|del\s+)(?:la\s+|l['’]|el\s+)?$",
+    re.IGNORECASE,
+)
+_ABOUT_BEFORE = re.compile(
+    r"(?:^|\n)\s*(?:about|à propos de|a propos de|acerca de|sobre)\s*:?\s+"
+    r"(?:the\s+|la\s+|el\s+|l['’])?$",
+    re.IGNORECASE,
+)
+_OWN_THINGS = re.compile(
+    r"(?<![\w])(?P<name>[A-ZÀ-Ý][\w-]+(?:\s+[A-ZÀ-Ý][\w-]+){0,3})['’]s?\s+"
+    r"(?:[A-Z][a-z]+\s+)?(?:teams?|staff|department|programmes?|programs?|operations?|"
+    r"response|mission|volunteers)\b"
+)
+_TITLE_NAME = re.compile(
+    r"\s*(?P<name>[A-ZÀ-Ý][\w-]+(?:\s+[A-ZÀ-Ý][\w-]+){0,3}?)\s+"
+    r"(?:(?:Flood|Emergency|Humanitarian|Earthquake|Relief|Monthly|Weekly)\s+)*"
+    r"(?:Response|Update|Operations?|Situation\s+Report|Sitrep|Appeal|News|Annual\s+Report)\b"
+)
+_DOMAIN = re.compile(r"(?:https?://|www\.|[\w.+-]+@)([\w-]+(?:\.[\w-]+)+)", re.IGNORECASE)
+_CREDIT = re.compile(r"(?:©|\(c\)|copyright|photo\s*:)\s*[^\n/]{0,60}?/\s*$", re.IGNORECASE)
+_GENERIC = {"the organization", "the organisation", "l'organisation", "la organización"}
+
+
+def find_publisher(
+    stated: str | None, doc: Document, orgs: list[OrgMention], lex: Lexicons
+) -> Publisher:
+    """The sidecar's publisher (resolved to the reference data), else the best-evidenced one."""
+    if stated:
+        iris = lex.organisations.iris(stated, case_sensitive=True) or lex.organisations.iris(
+            stated
+        )
+        if iris:
+            iri = sorted(iris)[0]
+            named = Named(lex.reference.organisations[iri].label, iri)
+        else:
+            named = Named(stated, str(entity("org", slugify(stated))))
+        spans = [(m.start, m.end) for m in orgs if m.iri == named.iri]
+        return Publisher(named, "given", ["sidecar"], spans)
+    candidates = _candidates(doc, orgs, lex)
+    if not candidates:
+        return Publisher(None, "none", [], [])
+    for cand in candidates.values():
+        _weigh(cand, doc, lex)
+    best = max(candidates.values(), key=lambda c: (c.score, -c.spans[0][0], c.iri))
+    best.evidence.append(f"named {len(best.spans)} times")
+    if best.score <= 0:
+        return Publisher(None, "none", [], [])
+    confidence: Confidence = (
+        "high" if best.score >= HIGH else "medium" if best.score >= MEDIUM else "low"
+    )
+    return Publisher(Named(best.label, best.iri), confidence, best.evidence, sorted(best.spans))
+
+
+def _candidates(doc: Document, orgs: list[OrgMention], lex: Lexicons) -> dict[str, Candidate]:
+    """Known organisations named outside page furniture, and names the page describes or
+    speaks as (an organisation the reference data does not know)."""
+    out: dict[str, Candidate] = {}
+    for mention in orgs:
+        if mention.new:
+            continue  # a ministry of the report's country is no publisher candidate
+        cand = out.setdefault(mention.iri, Candidate(mention.iri, mention.label, True))
+        cand.spans.append((mention.start, mention.end))
+    text = doc.text
+    found: list[tuple[int, int, str]] = []
+
+    def keep(span: tuple[int, int, str] | None) -> None:
+        if span is not None:
+            found.append(span)
+
+    for sentence in doc.sentences:
+        span = _name_at(doc, lex, sentence.start, sentence.end)
+        if span and _SELF.match(text, span[1], sentence.end):
+            keep(span)
+    for m in _ABOUT.finditer(text):
+        keep(_name_at(doc, lex, m.end(), min(len(text), m.end() + 80)))
+    for m in _AT_WE.finditer(text):
+        keep(_name_at(doc, lex, m.start("name"), m.end("name")))
+    for m in _OWN_THINGS.finditer(text):  # "Nile Hope's Nutrition department"
+        keep(_name_at(doc, lex, m.start("name"), m.end("name")))
+    for line in [line for line in doc.lines if line.text.strip()][:3]:
+        title = _TITLE_NAME.match(text, line.start, line.end)  # "Sarvodaya Response to …"
+        if title:
+            keep((title.start("name"), title.end("name"), title.group("name")))
+    for m in _DOMAIN.finditer(text):
+        parts = [p for p in m.group(1).lower().split(".") if len(p) >= 4 and p not in {"www"}]
+        for span in _capitalised_names(doc, lex):
+            squashed = re.sub(r"[^a-z0-9]", "", fold(span[2]))
+            if len(squashed) >= 4 and any(squashed in part for part in parts):
+                keep(span)
+    names = {name for _, _, name in found}
+    for start, _end, name in found:
+        if fold(name) in _GENERIC or any(o.start <= start < o.end for o in orgs):
+            continue
+        if any(name != other and name in other for other in names):
+            continue  # "Panzi" inside "Fondation Panzi": the longer name
+        iri = str(entity("org", slugify(name)))
+        cand = out.setdefault(iri, Candidate(iri, name, False))
+        for occurrence in re.finditer(re.escape(name), text):
+            if (occurrence.start(), occurrence.end()) not in cand.spans:
+                cand.spans.append((occurrence.start(), occurrence.end()))
+    for cand in out.values():
+        cand.spans.sort()
+    return out
+
+
+def _name_at(doc: Document, lex: Lexicons, start: int, limit: int) -> tuple[int, int, str] | None:
+    """A capitalised name (with joiners: "Ayuda en Acción") starting at `start`."""
+    text = doc.text
+    while start < limit and text[start] in " \t\n\"'“«":
+        start += 1
+    skipped = re.match(r"(?:The|La|Le|El|Les|Los|L['’])\s*", text[start:limit])
+    if skipped:
+        start += skipped.end()
+    if start >= limit or not text[start].isupper():
+        return None
+    end = _proper_name_end(text, start, min(limit, start + 80), lex)
+    if end is None:
+        return None
+    name = re.sub(r"['’]s?$", "", text[start:end].strip(" ,.")).strip()
+    if len(name) < 3 or len(name.split()) > 7:
+        return None
+    return start, start + len(name), name
+
+
+def _capitalised_names(doc: Document, lex: Lexicons) -> list[tuple[int, int, str]]:
+    out = []
+    for m in re.finditer(r"(?<![\w])[A-ZÀ-Ý][\w’'-]+", doc.text):
+        name = _name_at(doc, lex, m.start(), min(len(doc.text), m.start() + 80))
+        if name:
+            out.append(name)
+    return out
+
+
+def _weigh(cand: Candidate, doc: Document, lex: Lexicons) -> None:
+    text, folded = doc.text, doc.folded
+    first_lines = [line for line in doc.lines if line.text.strip()][:2]
+    head_end = first_lines[-1].end if first_lines else 0
+    headings = [s for s in doc.sections if s.heading][:1]
+    concept = lex.reference.organisations.get(cand.iri)
+    for start, end in cand.spans:
+        quote = text[max(0, start - 30) : end + 50]
+        sentence = doc.sentence_at(start)
+        s_end = sentence.end if sentence else min(len(text), end + 200)
+        if _SELF.match(text, end, s_end):
+            cand.add("describes itself", 6, text[start:s_end], cap=6)
+        if start < head_end or any(h.start <= start < h.start + len(h.heading) for h in headings):
+            cand.add("named in the title", 3, text[start : end + 40], cap=3)
+        if _ABOUT_BEFORE.search(text[max(0, start - 30) : start]):
+            cand.add("'About'", 5, quote, cap=5)
+        at_we = re.search(
+            r"(?:^|[.!?\n]\s*)(?:at|in|chez|à|en)\s+(?:the\s+|la\s+|el\s+|l['’])?$",
+            text[max(0, start - 12) : start],
+            re.IGNORECASE,
+        )
+        if at_we and re.match(
+            r",?\s+(?:we|nous|nosotros|sabemos|creemos|hemos|trabajamos|our|notre|nuestro)\b",
+            text[end : end + 20],
+            re.IGNORECASE,
+        ):
+            cand.add("speaks as it", 5, quote, cap=5)
+        if _TEAM_AFTER.match(text[end : end + 30]) or _TEAM_BEFORE.search(
+            text[max(0, start - 30) : start]
+        ):
+            cand.add("its teams or programmes", 2, quote, cap=6)
+        if _CREDIT.search(text[max(0, start - 70) : start]):
+            cand.add("photo credit", 1.5, quote, cap=3)
+        verbs = doc.found(lex.cues["outcome-verb"], end, min(len(text), end + 30))
+        if verbs and not re.search(r"[.;:\n]", text[end : verbs[0].start]):
+            cand.add("subject of its work", 1.5, quote, cap=4.5)
+        if sentence is not None and doc.found(lex.cues["ownership"], sentence.start, sentence.end):
+            cand.add("with 'we'/'our'", 1, quote, cap=3)
+        roles = doc.found(lex.roles, max(0, start - 45), start)
+        if roles and not re.search(r"[.;\n]", folded[roles[-1].end : start]):
+            cand.add("named as a partner or funder", -4, quote)
+        cand.score += 0.3 if len(cand.spans) <= 5 else 0
+    for m in _DOMAIN.finditer(text):
+        parts = m.group(1).lower().split(".")
+        keys = {re.sub(r"[^a-z0-9]", "", fold(n)) for n in _names(cand, concept)}
+        if any(len(k) >= 3 and any(k in part for part in parts) for k in keys):
+            cand.add("its web or e-mail address", 4, m.group(0), cap=4)
+    if concept is not None:
+        if concept.org_type == GOVERNMENT:
+            cand.add("a government body", -3, cand.label)
+        elif concept.org_type == DONOR:
+            cand.add("a donor", -2, cand.label)
+        if cand.iri.endswith("/un"):
+            cand.add("the UN as a whole", -2, cand.label)
+
+
+def _names(cand: Candidate, concept: object) -> list[str]:
+    names = [cand.label]
+    if concept is not None:
+        names += list(getattr(concept, "acronyms", []))
+    return names
