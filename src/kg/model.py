@@ -81,6 +81,7 @@ class Partner:
     end: int
     acronym: str | None = None
     new: bool = False
+    names: tuple[str, ...] = ()  # the names the text uses for it
 
 
 @dataclass

@@ -516,7 +516,9 @@ def build_reference() -> Reference:
     lexicon = resources.asset_dir("lexicon")
     cues: dict[str, list[str]] = defaultdict(list)
     for row in read_csv(lexicon / "cues.csv"):
-        cues[row["kind"]].append(row["cue"])
+        for form in inflections(row["cue"], row["lang"]):
+            if form not in cues[row["kind"]]:
+                cues[row["kind"]].append(form)
     boilerplate: dict[str, list[str]] = defaultdict(list)
     for row in read_csv(lexicon / "boilerplate.csv"):
         boilerplate[row["kind"]].append(row["cue"])
@@ -542,6 +544,36 @@ def build_reference() -> Reference:
         number_words=number_words,
         words=dict(words),
     )
+
+
+def inflections(cue: str, lang: str) -> list[str]:
+    """A cue and the other forms of its participle: French "réalisé" is also "réalisée",
+    "réalisés", "réalisées" ("pris en charge": "prise(s) en charge"); Spanish "entregado" is
+    also "entregada", "entregados", "entregadas". Other cues are as written."""
+    words = cue.split()
+    if not words:
+        return [cue]
+    index = 0 if lang == "fr" and len(words) > 1 and words[0] in {"pris", "mis"} else -1
+    word = words[index]
+    endings: list[str] = []
+    if lang == "fr" and len(word) >= 4:
+        if word.endswith(("é", "i", "u")):
+            endings = ["e", "s", "es"]
+        elif word.endswith(("it", "nt", "rt")):
+            endings = ["e", "s", "es"]
+        elif word in {"pris", "mis"}:
+            endings = ["e", "es"]
+    elif lang == "es" and word.endswith(("ado", "ido")) and len(word) >= 5:
+        word = word[:-1]  # "entregad" + o, a, os, as
+        endings = ["o", "a", "os", "as"]
+    out = [cue]
+    for ending in endings:
+        changed = list(words)
+        changed[index] = word + ending
+        form = " ".join(changed)
+        if form not in out:
+            out.append(form)
+    return out
 
 
 def _label(graph: Graph, node: URIRef) -> str:

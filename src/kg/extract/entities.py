@@ -407,11 +407,13 @@ class OrgMention:
     acronym: str | None = None
     new: bool = False
     org_type: str | None = None
+    names: tuple[str, ...] = ()  # other names to show ("Government of Canada" for "Canada")
 
 
 # a capitalised word, or a word that starts a public body's name even in lower case
 _CAP_WORD = re.compile(
-    r"[A-ZÀ-Ý][\w'’\-]*|[A-Z]{2,}[\w\-]*|(?:ministère|ministry|délégation|direction)\b"
+    r"[A-ZÀ-Ý][\w'’\-]*|[A-Z]{2,}[\w\-]*|"
+    r"(?:ministère|ministry|ministerio|délégation|direction|gouvernement|government|gobierno)\b"
 )
 _ACRONYM_DEF = re.compile(r"\s*\(([A-Z][A-Za-z0-9&\-]{1,14})\)")
 _ARTICLE = re.compile(

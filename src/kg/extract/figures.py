@@ -468,6 +468,13 @@ def _qualifier(ctx: Context, number: NumberMention) -> str:
         gap = doc.folded[m.end : number.start]
         if gap.strip() == "" and "\n\n" not in gap:
             return m.iri.rsplit("/", 1)[-1]
+    sign = doc.text[max(0, number.start - 3) : number.start].replace("#", "").strip()
+    if sign.endswith(("~", "≈", "±", "+/-")):
+        return "approximately"  # "~ #2,250 parcels"
+    if sign.endswith((">", "≥")) or doc.text[number.end : number.end + 1] == "+":
+        return "at-least"  # "> 500", "12,000+"
+    if sign.endswith(("<", "≤")):
+        return "at-most"
     return "approximately" if number.approximate else "exact"
 
 

@@ -27,6 +27,7 @@ class Lexicons:
     common_place_names: frozenset[str]
     time_units: frozenset[str]
     donor_headings: frozenset[str]
+    partner_headings: frozenset[str]
     government_words: frozenset[str]
 
     _gazetteer: Gazetteer | None = field(default=None, repr=False)
@@ -80,6 +81,7 @@ def build_lexicons(reference: Reference) -> Lexicons:
         common_place_names=frozenset(words.get("common-place-name", {})),
         time_units=frozenset(words.get("time-unit", {})),
         donor_headings=frozenset(fold(w) for w in words.get("donor-heading", {})),
+        partner_headings=frozenset(fold(w) for w in words.get("partner-heading", {})),
         government_words=frozenset(words.get("government-word", {})),
     )
 

@@ -94,7 +94,10 @@ def _digit_mention(text: str, folded: str, m: re.Match[str], lex: NumberLexicon)
     # glued to letters: an ordinal (1st, 2e) or a code (COVID-19 is caught by the look-behind)
     if _ORDINAL_SUFFIX.match(after) and not _glued_noun(after, lex):
         return NumberMention(start, end, value, raw, role="ordinal")
-    if start > 0 and (text[start - 1].isalpha() or text[start - 1] in "-_/#@"):
+    before = text[start - 1] if start > 0 else ""
+    # "#2,250 cooked food parcels" in a list is a count; "#12" glued to a word is a code
+    hash_code = before == "#" and start >= 2 and text[start - 2].isalnum()
+    if before and (before.isalpha() or before in "-_/@" or hash_code):
         return NumberMention(start, end, value, raw, role="code")
     unit: Unit = "count"
     scale_end = end

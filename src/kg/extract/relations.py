@@ -10,6 +10,7 @@ from kg.extract.lexicons import Lexicons
 from kg.extract.numbers import NumberMention
 from kg.extract.text import Document
 from kg.model import Figure, Named, Partner, PlaceRef, Presence
+from kg.namespaces import entity, slugify
 
 GOVERNMENT = "https://w3id.org/humanitarian-kg/ontology#GovernmentBody"
 DONOR = "https://w3id.org/humanitarian-kg/ontology#Donor"
@@ -30,9 +31,10 @@ def find_partners(ctx: Context, orgs: list[OrgMention], country: str | None) -> 
         if mention.org_type == DONOR and role.endswith("/partner"):
             role = ROLE + "funder"
         key = (mention.iri, role)
+        surface = " ".join(doc.text[mention.start : mention.end].split())
         if key not in found:
             found[key] = Partner(
-                label=mention.label,
+                label=mention.names[0] if mention.names else mention.label,
                 iri=mention.iri,
                 role=role.rsplit("/", 1)[-1],
                 quote=doc.text[start:end],
@@ -40,12 +42,15 @@ def find_partners(ctx: Context, orgs: list[OrgMention], country: str | None) -> 
                 end=end,
                 acronym=mention.acronym,
                 new=mention.new,
+                names=tuple(dict.fromkeys([surface, mention.label, *mention.names])),
             )
 
     for cue in doc.found(lex.roles):
         if doc.is_boilerplate(cue.start):
             continue
-        mention = name_at(doc, lex, _skip_space(doc.text, cue.end), country)
+        mention = name_at(doc, lex, _skip_space(doc.text, cue.end), country) or _country_donor(
+            ctx, _skip_space(doc.text, cue.end)
+        )
         if mention is None:  # the cue ran into the name: "in partnership with the Ministry…"
             for word in re.finditer(r"[A-ZÀ-Ý][\w’']*", doc.text[cue.start : cue.end]):
                 mention = name_at(doc, lex, cue.start + word.start(), country)
@@ -59,11 +64,15 @@ def find_partners(ctx: Context, orgs: list[OrgMention], country: str | None) -> 
         before = _named_just_before(doc.text, orgs, cue.start)  # "Plan, its implementing partner"
         if before is not None:
             add(before, cue.iri, before.start, cue.end)
-    for line_start, line_end in _donor_lists(ctx):  # "Donors\nCanada, ECHO, Germany…"
-        for item in re.finditer(r"[^,;]+", doc.text[line_start:line_end]):
-            mention = name_at(doc, lex, line_start + item.start(), country)
+    for line_start, line_end, role in _listed_lines(ctx):  # "Donors\nCanada, ECHO, Germany…"
+        for item in re.finditer(r"[^,;/]+", doc.text[line_start:line_end]):
+            pos = _skip_space(doc.text, line_start + item.start())
+            listed = _listed_name(doc, pos, line_start + item.end(), country)
+            mention = name_at(doc, lex, pos, country) or _country_donor(ctx, pos)
+            if mention is None or (mention.new and listed and listed.end > mention.end):
+                mention = listed  # "Union des municipalités de Zahrani", not "Union"
             if mention is not None and mention.end <= line_end:
-                add(mention, ROLE + "funder", mention.start, mention.end)
+                add(mention, ROLE + role, mention.start, mention.end)
     for sentence in doc.sentences:
         if doc.is_boilerplate(sentence.start):
             continue
@@ -73,8 +82,14 @@ def find_partners(ctx: Context, orgs: list[OrgMention], country: str | None) -> 
                 if lead.start(1) <= m.start < lead.end(1):
                     add(m, ROLE + "partner", sentence.start, lead.end(1))
         in_sentence = [m for m in orgs if sentence.start <= m.start < sentence.end]
-        publisher_here = [m for m in in_sentence if m.iri == ctx.publisher_iri]
-        owned = bool(publisher_here) or _cue_in(ctx, "ownership", sentence.start, sentence.end)
+        publisher_here = [
+            m for m in ctx.publisher_mentions if sentence.start <= m.start < sentence.end
+        ]
+        owned = (
+            bool(publisher_here)
+            or _cue_in(ctx, "ownership", sentence.start, sentence.end)
+            or ctx.section_kinds.get(sentence.section) == "outcome"
+        )
         for m in in_sentence:
             if m.iri == ctx.publisher_iri:
                 continue
@@ -122,6 +137,20 @@ _WITH_LEAD = re.compile(
 )
 
 
+def _listed_lines(ctx: Context) -> list[tuple[int, int, str]]:
+    """Lines listing partners under a heading or after a label: "Donors\nCanada, ECHO…" and
+    "Financé par : DEVCO / AXA" (funders), "Partenaires locaux : SLWE, …" (partners)."""
+    out = [(s, e, "funder") for s, e in _donor_lists(ctx)]
+    doc = ctx.doc
+    for line in doc.lines:
+        folded = doc.folded[line.start : line.end].strip()
+        heading, colon, rest = folded.partition(":")
+        if colon and rest.strip() and heading.strip() in ctx.lex.partner_headings:
+            colon_at = line.start + doc.folded[line.start : line.end].index(":") + 1
+            out.append((colon_at, line.end, "implementing-partner"))
+    return out
+
+
 def _donor_lists(ctx: Context) -> list[tuple[int, int]]:
     """The line after a "Donors" / "Bailleurs" heading: every organisation on it is a funder."""
     lines = [line for line in ctx.doc.lines if line.text.strip()]
@@ -163,20 +192,88 @@ def _skip_space(text: str, pos: int) -> int:
     return pos
 
 
+_JOINED_GAP = re.compile(
+    r"\s*(?:and|/|&|et|with|avec|y|con)\s*(?:the\s+|le\s+|la\s+|l['’]|el\s+|les\s+|los\s+)?",
+    re.IGNORECASE,
+)
+
+
 def _joined(text: str, a: OrgMention, b: OrgMention) -> bool:
     """ "ALIMA and AMCP-SP", "ALIMA/AMCP-SP": two names side by side as one actor."""
     first, second = (a, b) if a.start < b.start else (b, a)
     gap = text[first.end : second.start]
-    return gap.strip() in {"and", "/", "&", "et", "with", "avec"} and len(gap) <= 7
+    return bool(_JOINED_GAP.fullmatch(gap))
+
+
+_GOVERNMENT_START = re.compile(
+    r"\b(?:Ministry|Ministries|Minister of|Ministère|Ministerio|Government|Gouvernement|"
+    r"Gobierno|Secretaría|Alcaldía|Gobernación|Mairie|Municipalit[yé]|Municipalidad|"
+    r"Préfecture|Prefecture|Governorate|National\s+[A-Z]\w+\s+(?:Management\s+)?Authority|"
+    r"Direction\s+(?:régionale|générale|nationale|départementale)|Directorate|"
+    r"Délégation\s+(?:régionale|générale)|Union\s+des\s+municipalités)\b"
+    r"|\b(?:government|gouvernement|gobierno|ministry|ministère|ministerio)"
+    r"(?=\s+(?:of|du|de\s+la|de|del|d['’])\s*(?:the\s+)?[A-ZÀ-Ý])"
+)
 
 
 def _government_names(ctx: Context, start: int, end: int, country: str | None) -> list[OrgMention]:
+    """Public bodies named in a sentence: ministries, governments, municipalities, national
+    authorities ("the National Disaster Management Authority", "le gouvernement du Niger")."""
     out = []
-    for m in re.finditer(r"\b(?:Ministry|Ministère|Minister of)\b", ctx.doc.text[start:end]):
-        mention = name_at(ctx.doc, ctx.lex, start + m.start(), country)
-        if mention is not None:
-            out.append(mention)
+    for m in _GOVERNMENT_START.finditer(ctx.doc.text, start, end):
+        mention = name_at(ctx.doc, ctx.lex, m.start(), country)
+        if mention is None:
+            word = m.group(0)
+            slug = f"{country.lower()}-{slugify(word)}" if country else slugify(word)
+            mention = OrgMention(
+                m.start(), m.end(), str(entity("org", slug)), word, new=True, org_type=GOVERNMENT
+            )
+        elif mention.org_type != GOVERNMENT and mention.new:
+            mention = OrgMention(
+                mention.start,
+                mention.end,
+                mention.iri,
+                mention.label,
+                mention.acronym,
+                True,
+                GOVERNMENT,
+            )
+        out.append(mention)
     return out
+
+
+def _listed_name(doc: Document, start: int, end: int, country: str | None) -> OrgMention | None:
+    """An item of a partner or donor list ("SLWE (service public…)", "Alter & Care"): any
+    capitalised name is an organisation there."""
+    item = re.sub(r"\s*\([^)]*\)?", "", doc.text[start:end]).strip(" .-–\t")
+    if not item[:1].isupper() or len(item.split()) > 8 or re.search(r"\d{3}", item):
+        return None
+    stop = start + len(item)
+    slug = slugify(item)
+    return OrgMention(start, stop, str(entity("org", slug)), item, new=True)
+
+
+def _country_donor(ctx: Context, pos: int) -> OrgMention | None:
+    """A country named as a funder ("contributions from ECHO and Canada"): its government."""
+    text = ctx.doc.text
+    if not text[pos : pos + 1].isupper():
+        return None
+    for start, end, codes, kind in ctx.lex.gazetteer.find_countries(
+        text[pos : pos + 60], ctx.doc.folded[pos : pos + 60]
+    ):
+        if start != 0 or kind not in {"name", "acronym"} or len(codes) != 1:
+            return None
+        country = ctx.lex.gazetteer.world.countries[codes[0]]
+        return OrgMention(
+            pos,
+            pos + end,
+            str(entity("org", f"{codes[0].lower()}-government")),
+            text[pos : pos + end],
+            new=True,
+            org_type=GOVERNMENT,
+            names=(f"Government of {country.label}",),
+        )
+    return None
 
 
 def find_presences(

@@ -211,8 +211,10 @@ def _mark_boilerplate(
         text = BULLET_RE.sub("", text)
         if not text:
             continue
-        if _starts_with(text, cues.get("zone", [])) or _is_url_line(text):
-            zone_start = i
+        if _starts_with(text, cues.get("zone", [])) or (
+            _is_url_line(text) and line.start > len(folded) // 2
+        ):
+            zone_start = i  # a footer: a contact address high on the page is no footer
             break
         if _starts_with(text, cues.get("teaser", [])) and _TEASER_DATE_RE.search(text):
             zone_start = _teaser_block_start(lines, folded, i)
