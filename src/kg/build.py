@@ -28,9 +28,10 @@ A SHACL violation stops the build before the store is touched, so the previous s
 usable; so does any failure while loading. A build holds the store's writer lock
 (`kg.store.lock_store`) from start to end, which first clears what a killed build left; its
 worker processes die with it (`_die_with_parent`). See
-docs/decisions/0004-no-data-loss-in-builds.md. The same inputs give the same store, quad for quad
-(`kg.store.dump_sorted` is byte-identical), whatever the number of workers and the order in
-which they finish.
+docs/decisions/0004-no-data-loss-in-builds.md.
+
+The same inputs give the same store, quad for quad (`kg.store.dump_sorted` is byte-identical),
+whatever the number of workers and the order in which they finish.
 """
 
 from __future__ import annotations
