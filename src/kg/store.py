@@ -554,7 +554,7 @@ def _swap_in(new: Path, path: Path) -> None:
 
 
 _RENAME_EXCHANGE = 2  # linux/fs.h
-_NO_EXCHANGE = {errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV}
+_NO_EXCHANGE = frozenset({errno.ENOSYS, errno.EINVAL, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV})
 
 
 def _exchange(first: Path, second: Path) -> bool:
