@@ -19,22 +19,34 @@ only what changed; the reference data is kept there too, pickled per fingerprint
 process need not parse, generate and reason over it again. See
 docs/decisions/0001-incremental-store-updates.md.
 
-One report that cannot be read is named with its reason and the others still build. A SHACL
-violation stops the build before the store is touched, so the previous store stays usable; so
-does any failure while loading. The same inputs give the same store, quad for quad
-(`kg.store.dump_sorted` is byte-identical), whatever the number of workers and the order in
-which they finish.
+One report that cannot be read is named with its reason and the others still build; when the
+store holds an earlier version of it, that last good graph (and its inferred triples) stays,
+marked stale in the manifest (`stale_reports`), until the report reads again. A build that
+would remove every report of the store (an empty or wrong reports folder) is refused
+(`RemovalRefused`) unless `prune`; removed reports are named (`BuildResult.removed_reports`).
+A SHACL violation stops the build before the store is touched, so the previous store stays
+usable; so does any failure while loading. A build holds the store's writer lock
+(`kg.store.lock_store`) from start to end, which first clears what a killed build left; its
+worker processes die with it (`_die_with_parent`). See
+docs/decisions/0004-no-data-loss-in-builds.md.
+
+The same inputs give the same store, quad for quad (`kg.store.dump_sorted` is byte-identical),
+whatever the number of workers and the order in which they finish.
 """
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import importlib.metadata
 import json
 import multiprocessing
 import os
 import pickle
+import signal
 import stat
+import sys
+import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
@@ -62,7 +74,10 @@ from kg.reference import Reference, adopt_reference, build_reference
 from kg.reports import find_reports, sidecar_name
 from kg.store import (
     StoreChanges,
+    StoreError,
+    StoreLock,
     StoreStats,
+    lock_store,
     open_store,
     read_manifest,
     update_store,
@@ -75,10 +90,12 @@ _T = TypeVar("_T")
 __all__ = [
     "BuildResult",
     "Progress",
+    "RemovalRefused",
     "ReportResult",
     "build",
     "default_workers",
     "pipeline_fingerprint",
+    "stale_reports",
 ]
 
 Progress = Callable[[str, int, int, str], None]
@@ -100,7 +117,8 @@ class ReportResult:
     error: str | None = None
     facts: int = 0
     triples: int = 0
-    status: str = "built"  # built | cached | unchanged | failed
+    status: str = "built"  # built | cached | unchanged | stale | failed
+    """`stale`: it failed (`error` says why) and the store keeps its last good graph."""
     extraction: Extraction | None = None  # not kept by `build` (kept for API compatibility)
 
 
@@ -113,12 +131,19 @@ class BuildResult:
     triples: int = 0
     mode: str = "full"  # full | incremental | unchanged
     removed: int = 0
+    removed_reports: list[str] = field(default_factory=list)  # ids whose graphs were dropped
+    cleaned: list[str] = field(default_factory=list)  # what killed builds left, put right
     seconds: dict[str, float] = field(default_factory=dict)  # CPU seconds per report stage
     wall: dict[str, float] = field(default_factory=dict)  # wall seconds per build phase
 
     @property
     def failed(self) -> list[ReportResult]:
         return [r for r in self.reports if r.error]
+
+    @property
+    def stale(self) -> list[ReportResult]:
+        """The reports that failed but whose last good graph the store keeps."""
+        return [r for r in self.reports if r.status == "stale"]
 
     @property
     def violations(self) -> int:
@@ -130,6 +155,22 @@ class BuildResult:
 
     def count(self, status: str) -> int:
         return sum(1 for r in self.reports if r.status == status)
+
+
+class RemovalRefused(StoreError):
+    """The build would remove every report of the store: refused without `prune`."""
+
+    def __init__(self, store: Path, paths: list[Path], removed: list[str]) -> None:
+        self.store, self.removed = store, removed
+        shown = ", ".join(removed[:5])
+        if len(removed) > 5:
+            shown += f" and {len(removed) - 5} more"
+        given = ", ".join(str(p) for p in paths) or "no paths"
+        super().__init__(
+            f"{given}: none of the {len(removed)} reports of the store {store} is there "
+            f"({shown}); building would remove them all. Nothing was built and the store was "
+            "not touched: check the reports folder, or pass --prune to remove them"
+        )
 
 
 def default_workers(jobs: int) -> int:
@@ -363,9 +404,80 @@ def _new_pipeline(cache_dir: Path | None, fingerprint: str) -> ReportPipeline:
     return pipeline
 
 
-def _init_worker(cache_dir: str | None, fingerprint: str) -> None:
+def _init_worker(cache_dir: str | None, fingerprint: str, parent: int | None = None) -> None:
+    _die_with_parent(parent)
     _WORKER["pipeline"] = _new_pipeline(Path(cache_dir) if cache_dir else None, fingerprint)
     _WORKER["cache"] = _Cache(Path(cache_dir) if cache_dir else None, fingerprint)
+
+
+def _die_with_parent(parent: int | None) -> None:
+    """Make this worker end when the build that started it ends, however it ends (a killed
+    build left its workers running for over a minute, holding memory and the cache).
+
+    Linux: the kernel sends SIGKILL when the parent goes (`prctl(PR_SET_PDEATHSIG)`; the
+    parent may have died before the call, hence the check after it). Elsewhere, or if prctl
+    fails: a daemon thread that exits the process once its parent is no longer `parent`."""
+    if parent is None:
+        return
+    if sys.platform.startswith("linux"):
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            armed = libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0
+        except (OSError, AttributeError):
+            armed = False
+        if armed:
+            if os.getppid() != parent:
+                os._exit(1)
+            return
+    threading.Thread(
+        target=_watch_parent, args=(parent,), name="kg-watch-parent", daemon=True
+    ).start()
+
+
+_PR_SET_PDEATHSIG = 1  # linux/prctl.h
+
+
+def _watch_parent(parent: int, interval: float = 0.5) -> None:
+    """Exit this process as soon as its parent is not `parent` any more (it was re-parented)."""
+    while os.getppid() == parent:
+        time.sleep(interval)
+    os._exit(1)
+
+
+def _clean_cache(cache_dir: Path | None) -> list[str]:
+    """Delete the cache's temporary files that killed processes left (`<name>.tmp-<pid>`,
+    the pid no longer running: the cache may be shared with another store's live build)."""
+    if cache_dir is None:
+        return []
+    removed = 0
+    for directory in (cache_dir, cache_dir / "reports"):
+        try:
+            entries = list(os.scandir(directory))
+        except OSError:
+            continue
+        for entry in entries:
+            stem, sep, pid = entry.name.rpartition(".tmp-")
+            if not sep or not stem or not pid.isdigit() or _alive(int(pid)):
+                continue
+            try:
+                os.unlink(entry.path)
+                removed += 1
+            except OSError:
+                pass
+    if not removed:
+        return []
+    return [f"removed {removed} unfinished cache file(s) under {cache_dir}, left by a build "
+            "that was killed"]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # not ours (EPERM): it exists
+        return True
+    return True
 
 
 def _work(chunk: list[tuple[str, str]]) -> list[ReportOutput]:
@@ -419,7 +531,11 @@ class _Runner:
             max_workers=workers,
             mp_context=multiprocessing.get_context("spawn"),  # the caller may hold threads
             initializer=_init_worker,
-            initargs=(str(self.cache_dir) if self.cache_dir else None, self.fingerprint),
+            initargs=(
+                str(self.cache_dir) if self.cache_dir else None,
+                self.fingerprint,
+                os.getpid(),
+            ),
         ) as pool:
             pending: set[Future[list[ReportOutput]]] = {
                 pool.submit(_work, chunk) for chunk in chunks
@@ -438,6 +554,26 @@ class _Runner:
 # --- the build ----------------------------------------------------------------------------------
 
 
+@dataclass
+class _Job:
+    """What every kind of build needs: its result so far, the reports, the store."""
+
+    result: BuildResult
+    items: list[_Item]
+    runner: _Runner
+    store_path: Path
+    lock: StoreLock
+    fingerprint: str
+    stored: dict[str, dict[str, Any]]  # the store's reports (manifest entries; {} if unknown)
+    workers: int | None
+    progress: Progress | None
+    started: float
+
+    def finish(self) -> BuildResult:
+        self.result.wall["total"] = time.perf_counter() - self.started
+        return self.result
+
+
 def build(
     paths: list[Path],
     store_path: Path,
@@ -446,69 +582,97 @@ def build(
     workers: int | None = None,
     full: bool = False,
     cache_dir: Path | None | str = "auto",
+    prune: bool = False,
 ) -> BuildResult:
     """Build (or bring up to date) the store at `store_path` from the reports under `paths`.
 
     `workers`: processes for extraction and validation (default: `default_workers`). `full`:
     ignore the store's manifest and rebuild everything (the cache is still used). `cache_dir`:
     where per-report outputs are cached ("auto": `cache/` beside the store; None: no cache).
+    `prune`: allow removing every report of the store (without it, `RemovalRefused` before
+    anything is processed: an empty or wrong reports folder must not empty the store).
+    Raises `kg.store.StoreBusyError` when another build holds the store.
     """
     started = time.perf_counter()
     store_path = Path(store_path)
     cache_path = store_path.parent / "cache" if cache_dir == "auto" else cache_dir
     cache_path = Path(cache_path) if cache_path is not None else None
-    result = BuildResult()
-    fingerprint = pipeline_fingerprint()
-    manifest = None if full else _load_manifest(store_path)
-    if manifest is not None and manifest.get("fingerprint") != fingerprint:
-        manifest = None
-    if progress:
-        progress("scan", 0, 0, "")
-    items = _scan(paths, manifest)
-    result.wall["scan"] = time.perf_counter() - started
-    cache = _Cache(cache_path, fingerprint)
-    runner = _Runner(cache, cache_path, fingerprint)
+    with lock_store(store_path) as lock:
+        result = BuildResult(cleaned=[*lock.recovered, *_clean_cache(cache_path)])
+        fingerprint = pipeline_fingerprint()
+        previous = _load_manifest(store_path)
+        manifest = previous
+        if full or (manifest is not None and manifest.get("fingerprint") != fingerprint):
+            manifest = None
+        if progress:
+            progress("scan", 0, 0, "")
+        items = _scan(paths, manifest)
+        result.wall["scan"] = time.perf_counter() - started
+        stored = _stored_reports(store_path, previous)
+        current = {i.report_id for i in items if not i.error}
+        removed = sorted(set(stored) - current)
+        if stored and len(removed) == len(stored) and not prune:
+            raise RemovalRefused(store_path, list(paths), removed)
+        result.removed, result.removed_reports = len(removed), removed
+        cache = _Cache(cache_path, fingerprint)
+        runner = _Runner(cache, cache_path, fingerprint)
+        job = _Job(
+            result, items, runner, store_path, lock, fingerprint, stored, workers, progress, started
+        )
+        old = (manifest or {}).get("reports", {})
+        # new, changed, and stale (retried on every build until it reads again)
+        todo = [
+            i
+            for i in items
+            if not i.error
+            and (old.get(i.report_id, {}).get("sha") != i.sha or "stale" in old[i.report_id])
+        ]
+        if manifest is not None and (store_path / "CURRENT").is_file():
+            if not todo and not removed:
+                return _unchanged(job, manifest)
+            if len(todo) + len(removed) <= max(1, INCREMENTAL_UP_TO * len(current)):
+                return _incremental(job, todo, removed, manifest)
+        return _full(job)
 
-    old = (manifest or {}).get("reports", {})
-    current = {i.report_id for i in items if not i.error}
-    removed = sorted(set(old) - current)
-    todo = [i for i in items if not i.error and old.get(i.report_id, {}).get("sha") != i.sha]
-    unchanged = [i for i in items if not i.error and i not in todo]
-    if manifest is not None and (store_path / "CURRENT").is_file():
-        if not todo and not removed:
-            return _unchanged(result, items, manifest, store_path, started)
-        if len(todo) + len(removed) <= max(1, INCREMENTAL_UP_TO * len(current)):
-            return _incremental(
-                result,
-                items,
-                todo,
-                unchanged,
-                removed,
-                manifest,
-                runner,
-                store_path,
-                fingerprint,
-                workers,
-                progress,
-                started,
-            )
-    return _full(result, items, runner, store_path, fingerprint, workers, progress, started)
+
+def _stored_reports(store_path: Path, manifest: dict[str, Any] | None) -> dict[str, Any]:
+    """The reports the store holds, by id: the manifest's entries (whatever fingerprint
+    built it), or, for a store without a readable manifest, its report graphs (entries {})."""
+    if manifest is not None:
+        return dict(manifest.get("reports", {}))
+    try:
+        store = open_store(store_path)
+    except StoreError:
+        return {}
+    try:
+        return {
+            name.value[len(_REPORT_GRAPH) :]: {}
+            for name in store.named_graphs()
+            if _is_report_graph(name)
+        }
+    finally:
+        del store
 
 
-def _unchanged(
-    result: BuildResult,
-    items: list[_Item],
-    manifest: dict[str, Any],
-    store_path: Path,
-    started: float,
-) -> BuildResult:
+def stale_reports(store_path: Path) -> dict[str, str]:
+    """The store's stale reports: report id -> why its last build failed (its graph is the
+    last good one, kept until the report reads again). Empty without a manifest."""
+    manifest = _load_manifest(Path(store_path)) or {}
+    return {
+        rid: str(entry["stale"])
+        for rid, entry in sorted(manifest.get("reports", {}).items())
+        if isinstance(entry, dict) and entry.get("stale")
+    }
+
+
+def _unchanged(job: _Job, manifest: dict[str, Any]) -> BuildResult:
+    result = job.result
     result.mode = "unchanged"
-    _collect(result, items, {}, {}, manifest["reports"])  # every report: failed or unchanged
+    _collect(result, job.items, {}, {}, manifest["reports"])  # every report: failed or unchanged
     result.validation = ValidationReport(True, [], Graph())
-    result.store = StoreStats(store_path, manifest["quads"], manifest["graphs"], 0.0)
+    result.store = StoreStats(job.store_path, manifest["quads"], manifest["graphs"], 0.0)
     result.triples, result.inferred = manifest["quads"], manifest["inferred"]
-    result.wall["total"] = time.perf_counter() - started
-    return result
+    return job.finish()
 
 
 def _collect(
@@ -517,9 +681,12 @@ def _collect(
     outputs: dict[str, ReportOutput],
     statuses: dict[str, str],
     entries: dict[str, Any],
+    stale: dict[str, dict[str, Any]] | None = None,
 ) -> list[Violation]:
-    """Report rows in file order; the violations of the reports' own nodes."""
+    """Report rows in file order; the violations of the reports' own nodes. `stale`: the
+    manifest entries of the failed reports whose last good graph stays."""
     violations: list[Violation] = []
+    stale = stale or {}
     for item in items:
         if item.error:
             result.reports.append(
@@ -540,7 +707,20 @@ def _collect(
             )
             continue
         if out.error:
-            result.reports.append(ReportResult(item.path, None, out.error, status="failed"))
+            kept = stale.get(item.report_id)
+            if kept is not None:
+                result.reports.append(
+                    ReportResult(
+                        item.path,
+                        item.report_id,
+                        out.error,
+                        facts=kept.get("facts", 0),
+                        triples=kept.get("triples", 0),
+                        status="stale",
+                    )
+                )
+            else:
+                result.reports.append(ReportResult(item.path, None, out.error, status="failed"))
             continue
         result.reports.append(
             ReportResult(
@@ -565,8 +745,12 @@ def _manifest(
     quads: int,
     graphs: int,
     inferred: int,
+    stale: dict[str, dict[str, Any]] | None = None,
 ) -> bytes:
+    """`stale`: the entries of the failed reports whose last good graph stays (they keep that
+    version's digest, so the next build tries the report again)."""
     reports: dict[str, Any] = {}
+    stale = stale or {}
     for item in items:
         if item.error:
             continue
@@ -576,6 +760,8 @@ def _manifest(
                 reports[item.report_id] = {**old[item.report_id], "stat": item.stat}
             continue
         if out.error:
+            if item.report_id in stale:
+                reports[item.report_id] = stale[item.report_id]
             continue
         reports[item.report_id] = {
             "path": str(item.path),
@@ -599,6 +785,23 @@ def _manifest(
     body = "{\n " + ",\n ".join(lines) + "\n}" if lines else "{}"
     text = json.dumps(head, sort_keys=True)[:-1] + f', "reports": {body}}}\n'
     return text.encode("utf-8")
+
+
+def _failed_stored(
+    items: list[_Item], outputs: dict[str, ReportOutput], stored: dict[str, Any]
+) -> list[tuple[_Item, str]]:
+    """The reports that failed now and that the store holds: (item, why it failed)."""
+    out: list[tuple[_Item, str]] = []
+    for item in items:
+        found = outputs.get(str(item.path))
+        if not item.error and item.report_id in stored and found is not None and found.error:
+            out.append((item, found.error))
+    return out
+
+
+def _stale_entry(entry: dict[str, Any], reason: str) -> dict[str, Any]:
+    """The manifest entry of a stale report: its last good version's, with why it failed."""
+    return {**{k: v for k, v in entry.items() if k != "stale"}, "stale": reason}
 
 
 def _process(
@@ -641,16 +844,9 @@ def _process(
     return outputs, statuses
 
 
-def _full(
-    result: BuildResult,
-    items: list[_Item],
-    runner: _Runner,
-    store_path: Path,
-    fingerprint: str,
-    workers: int | None,
-    progress: Progress | None,
-    started: float,
-) -> BuildResult:
+def _full(job: _Job) -> BuildResult:
+    result, items, runner, store_path = job.result, job.items, job.runner, job.store_path
+    progress = job.progress
     result.mode = "full"
     todo = [i for i in items if not i.error]
     load_file = store_path.with_name(f"{store_path.name}.load-{os.getpid()}.nq")
@@ -663,11 +859,18 @@ def _full(
                 handle.write(out.nquads)
                 handle.write(_as_quads(out.inferred, inferred_name))
 
-            outputs, statuses = _process(todo, runner, workers, progress, result, write)
+            outputs, statuses = _process(todo, runner, job.workers, progress, result, write)
             pipeline = runner.pipeline
+            kept = _kept_from_store(job, outputs, pipeline)
+            for out, _entry in kept.values():
+                write(out)
             handle.write(_as_quads(_lines(pipeline.reasoner.reference_inferred), inferred_name))
-        violations = _collect(result, items, outputs, statuses, {})
-        ok = sorted((o for o in outputs.values() if o.ok), key=lambda o: o.report_id or "")
+        stale = {rid: entry for rid, (_out, entry) in kept.items()}
+        violations = _collect(result, items, outputs, statuses, {}, stale)
+        ok = sorted(
+            [*(o for o in outputs.values() if o.ok), *(o for o, _ in kept.values())],
+            key=lambda o: o.report_id or "",
+        )
         if progress:
             progress("validate", 0, 0, "")
         phase = time.perf_counter()
@@ -675,8 +878,7 @@ def _full(
         result.wall["validate-shared"] = time.perf_counter() - phase
         result.validation = _validation(violations)
         if result.validation.count("Violation"):
-            result.wall["total"] = time.perf_counter() - started
-            return result
+            return job.finish()
         if progress:
             progress("load", 0, 0, str(store_path))
         phase = time.perf_counter()
@@ -692,39 +894,89 @@ def _full(
 
         def manifest(store: ox.Store, quads: int, graphs: int) -> bytes:
             counted["inferred"] = _count_graph(store, str(GRAPH_INFERRED))
-            return _manifest(fingerprint, items, outputs, {}, quads, graphs, counted["inferred"])
+            return _manifest(
+                job.fingerprint, items, outputs, {}, quads, graphs, counted["inferred"], stale
+            )
 
-        stats = write_store(store_path, load_file, manifest=manifest, more=context_quads)
+        stats = write_store(
+            store_path, load_file, manifest=manifest, more=context_quads, lock=job.lock
+        )
     finally:
         load_file.unlink(missing_ok=True)
     result.wall["load"] = time.perf_counter() - phase
     result.store, result.triples, result.inferred = stats, stats.quads, counted["inferred"]
-    result.wall["total"] = time.perf_counter() - started
-    return result
+    return job.finish()
+
+
+def _kept_from_store(
+    job: _Job, outputs: dict[str, ReportOutput], pipeline: ReportPipeline
+) -> dict[str, tuple[ReportOutput, dict[str, Any]]]:
+    """For a full build: the last good graph of each report that failed now, read from the
+    previous store as the pipeline's output (its inferred triples computed again), with its
+    stale manifest entry. A report the previous store has no graph for simply fails."""
+    failed = _failed_stored(job.items, outputs, job.stored)
+    if not failed or not (job.store_path / "CURRENT").is_file():
+        return {}
+    kept: dict[str, tuple[ReportOutput, dict[str, Any]]] = {}
+    store = open_store(job.store_path)
+    try:
+        for item, reason in failed:
+            rid = item.report_id
+            graph = ox.NamedNode(str(report_graph(rid)))
+            quads = list(store.quads_for_pattern(None, None, None, graph))
+            if not quads:
+                continue
+            triples = [ox.Triple(q.subject, q.predicate, q.object) for q in quads]
+            entry = job.stored[rid] or {
+                "path": str(item.path),
+                "sha": "",
+                "stat": [],
+                "facts": 0,
+                "triples": len(triples),
+            }
+            out = ReportOutput(
+                path=str(item.path),
+                input_sha=str(entry.get("sha", "")),
+                report_id=rid,
+                facts=int(entry.get("facts", 0)),
+                triples=int(entry.get("triples", len(triples))),
+                nquads="".join(sorted(f"{q} .\n" for q in quads)).encode("utf-8"),
+                inferred=_lines(pipeline.inferred_for(triples)),
+                shared=_lines(t for t in triples if not is_local(term_value(t.subject), rid)),
+            )
+            kept[rid] = (out, _stale_entry(entry, reason))
+    finally:
+        del store
+    return kept
 
 
 def _incremental(
-    result: BuildResult,
-    items: list[_Item],
-    todo: list[_Item],
-    unchanged: list[_Item],
-    removed: list[str],
-    manifest: dict[str, Any],
-    runner: _Runner,
-    store_path: Path,
-    fingerprint: str,
-    workers: int | None,
-    progress: Progress | None,
-    started: float,
+    job: _Job, todo: list[_Item], removed: list[str], manifest: dict[str, Any]
 ) -> BuildResult:
+    result, items, runner, store_path = job.result, job.items, job.runner, job.store_path
+    progress = job.progress
     result.mode = "incremental"
-    result.removed = len(removed)
     old = manifest["reports"]
-    outputs, statuses = _process(todo, runner, workers, progress, result)
-    violations = _collect(result, items, outputs, statuses, old)
+    outputs, statuses = _process(todo, runner, job.workers, progress, result)
+    # a report that fails now keeps its last good graph, marked stale
+    stale = {
+        item.report_id: _stale_entry(old[item.report_id], reason)
+        for item, reason in _failed_stored(items, outputs, old)
+    }
+    violations = _collect(result, items, outputs, statuses, old, stale)
     new = [o for o in outputs.values() if o.ok]
-    # every report whose graph leaves the store: changed, failed now, removed
-    replaced = sorted({i.report_id for i in todo if i.report_id in old} | set(removed))
+    # every report whose graph leaves the store: changed (and read), removed
+    replaced = sorted(
+        {i.report_id for i in todo if i.report_id in old and i.report_id not in stale}
+        | set(removed)
+    )
+    if not new and not replaced and stale == {r: e for r, e in old.items() if "stale" in e}:
+        # only reports that still fail, already marked stale: nothing to write
+        result.mode = "unchanged"
+        result.validation = _validation(violations)
+        result.store = StoreStats(store_path, manifest["quads"], manifest["graphs"], 0.0)
+        result.triples, result.inferred = manifest["quads"], manifest["inferred"]
+        return job.finish()
     if progress:
         progress("validate", 0, 0, "")
     phase = time.perf_counter()
@@ -757,8 +1009,7 @@ def _incremental(
     result.wall["validate-shared"] = time.perf_counter() - phase
     if result.validation.count("Violation"):
         del current
-        result.wall["total"] = time.perf_counter() - started
-        return result
+        return job.finish()
     # inferred triples no report gives any more
     phase = time.perf_counter()
     inferred_graph = ox.NamedNode(str(GRAPH_INFERRED))
@@ -787,15 +1038,15 @@ def _incremental(
         store_path,
         changes,
         manifest=lambda _store, quads, graphs: _manifest(
-            fingerprint, items, outputs, old, quads, graphs, inferred
+            job.fingerprint, items, outputs, old, quads, graphs, inferred, stale
         ),
         quads_before=manifest["quads"],
         graphs_before=manifest["graphs"],
+        lock=job.lock,
     )
     result.wall["load"] = time.perf_counter() - phase
     result.store, result.triples, result.inferred = stats, stats.quads, inferred
-    result.wall["total"] = time.perf_counter() - started
-    return result
+    return job.finish()
 
 
 # --- helpers -------------------------------------------------------------------------------------

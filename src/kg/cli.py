@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from kg import __version__
-from kg.build import BuildResult
+from kg.build import BuildResult, stale_reports
 from kg.build import build as run_build
 from kg.emit import emit_report
 from kg.extract import extract_report
@@ -23,7 +23,7 @@ from kg.highlight import render as render_html
 from kg.model import Extraction
 from kg.query import QueryError, QueryResult, list_queries, load_query, run_query
 from kg.reports import ReportError, read_report
-from kg.store import DEFAULT_STORE, StoreError, open_store, stats
+from kg.store import DEFAULT_STORE, StoreError, open_store, recover_store, stats
 from kg.validate import DEFAULT_MAX_BYTES, RDFParseError
 
 app = typer.Typer(
@@ -114,14 +114,24 @@ def build(
         bool,
         typer.Option("--full", help="Rebuild every report's graph, not only new and changed ones."),
     ] = False,
+    prune: Annotated[
+        bool,
+        typer.Option(
+            "--prune",
+            help="Allow the build to remove every report of the store (when none of them is "
+            "among the reports given; refused otherwise, exit 2).",
+        ),
+    ] = False,
 ) -> None:
     """Extract facts from reports, validate them with SHACL and load the store.
 
     Only new and changed reports are processed when the store was built by the same code and
     data (see `--full`). A report that cannot be read is named with the reason and the others
-    still build (exit 1 at the end). A SHACL violation stops the build and leaves the previous
-    store untouched; so does a path that does not exist (exit 2), since building without it
-    would remove its reports from the store.
+    still build (exit 1 at the end); if the store has an earlier version of it, that last good
+    graph stays, marked stale, until the report reads again. Removed reports are named. A SHACL
+    violation stops the build and leaves the previous store untouched; so does a path that does
+    not exist, a build that would remove every report of the store (without --prune), or
+    another build of the same store running (exit 2).
     """
     paths = reports or [Path("data/reports")]
     missing = [p for p in paths if not p.exists()]
@@ -142,18 +152,27 @@ def build(
                 name=name,
             )
 
-        result = run_build(paths, store, progress=step, workers=workers, full=full)
+        try:
+            result = run_build(
+                paths, store, progress=step, workers=workers, full=full, prune=prune
+            )
+        except StoreError as exc:  # RemovalRefused, StoreBusyError, not a store…
+            raise fail(str(exc), 2) from None
+    for line in result.cleaned:
+        err.print(f"[yellow]note:[/yellow] {line}")
     print_build_table(result)
+    kept = " (its last good graph stays in the store, marked stale)"
     for r in result.failed:
-        err.print(f"[red]error:[/red] {r.error}")
+        err.print(f"[red]error:[/red] {r.error}" + (kept if r.status == "stale" else ""))
     if result.validation is not None and result.violations:
         err.print(result.validation.text())
         err.print(
             f"[red]error:[/red] {result.violations} SHACL violation(s): the store was not replaced"
         )
     ok_reports = len(result.reports) - len(result.failed)
+    stale = f" ({len(result.stale)} stale)" if result.stale else ""
     out.print(
-        f"reports: {ok_reports} built, {len(result.failed)} failed; "
+        f"reports: {ok_reports} built, {len(result.failed)} failed{stale}; "
         f"facts: {sum(r.facts for r in result.reports)}; "
         f"triples: {result.triples} (inferred {result.inferred}); "
         f"violations: {result.violations}"
@@ -164,6 +183,9 @@ def build(
         f"from the cache, {result.count('unchanged')} unchanged, {result.removed} removed; "
         f"{result.wall.get('total', 0.0):.1f} s"
     )
+    if result.removed_reports:
+        done = "removed" if result.store is not None else "not removed (store not replaced)"
+        out.print(f"{done}: " + ", ".join(result.removed_reports))
     if answers and result.store is not None:
         print_answers(store)
     if missing or not result.ok:
@@ -175,7 +197,13 @@ BUILD_TABLE_ROWS = 40
 
 
 def print_build_table(result: BuildResult) -> None:
-    status = {"built": "ok", "cached": "ok (cached)", "unchanged": "ok (unchanged)"}
+    status = {
+        "built": "ok",
+        "cached": "ok (cached)",
+        "unchanged": "ok (unchanged)",
+        "stale": "[yellow]stale[/yellow]",
+        "failed": "[red]failed[/red]",
+    }
     rows = result.reports
     hidden = 0
     if len(rows) > BUILD_TABLE_ROWS:
@@ -191,7 +219,7 @@ def print_build_table(result: BuildResult) -> None:
             r.report_id or r.path.name,
             str(r.facts),
             str(r.triples),
-            "[red]failed[/red]" if r.error else status.get(r.status, "ok"),
+            status.get(r.status, "[red]failed[/red]" if r.error else "ok"),
         )
     if hidden:
         table.caption = f"… and {hidden} more reports, all ok (kg stats lists them)"
@@ -603,6 +631,14 @@ def stats_command(store: StoreOption = DEFAULT_STORE) -> None:
     for _graph, row in sorted(data["reports"].items()):
         table.add_row(*(str(row.get(c, "")) for c in columns))
     out.print(table)
+    stale = stale_reports(store)
+    if stale:
+        table = Table(title="stale reports (the last good graph is kept until the report reads)")
+        table.add_column("report")
+        table.add_column("why the last build failed")
+        for report_id, reason in stale.items():
+            table.add_row(report_id, reason)
+        out.print(table)
 
 
 @app.command()
@@ -662,6 +698,9 @@ def serve(
     if user is not None and endpoint is None:
         raise fail("--user is for --endpoint", 2)
     remote = None
+    if endpoint is None:  # the query workers open the path itself: put back a moved store
+        for line in recover_store(store or DEFAULT_STORE):
+            err.print(f"[yellow]note:[/yellow] {line}")
     if endpoint is not None:
         password = _password(user, password_env)
         remote = Endpoint(endpoint, user=user, password=password, timeout=timeout, retries=0)

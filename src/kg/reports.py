@@ -59,8 +59,7 @@ def read_report(path: Path, *, publisher: str | None = None, country: str | None
         raise ReportError(path, "empty file: a report needs text")
     if len(data) > MAX_REPORT_BYTES:
         raise ReportError(path, f"larger than {MAX_REPORT_BYTES // (1024 * 1024)} MiB")
-    if b"\x00" in data[:8192]:
-        raise ReportError(path, "binary file (contains NUL bytes): reports are UTF-8 text")
+    check_text(path, data)
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as err:
@@ -82,6 +81,21 @@ def read_report(path: Path, *, publisher: str | None = None, country: str | None
         url=_opt_str(side.get("url")),
     )
     return Report(meta, text)
+
+
+def check_text(path: Path | str, data: bytes) -> None:
+    """Refuse bytes that are not text: a NUL byte anywhere (a UTF-16 file, an image, a PDF, a
+    text file with a binary tail) is not in a UTF-8 report, though it decodes as UTF-8 and
+    would reach the loaders. The whole file is checked, not its first few kilobytes (a NUL
+    after 8 KB was accepted). Raises `ReportError` naming the byte offset and line."""
+    offset = data.find(b"\x00")
+    if offset >= 0:
+        line = data.count(b"\n", 0, offset) + 1
+        raise ReportError(
+            path,
+            f"binary file (a NUL byte at offset {offset}): reports are UTF-8 text",
+            line,
+        )
 
 
 def read_sidecar(path: Path) -> dict[str, object]:
