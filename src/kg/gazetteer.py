@@ -22,17 +22,19 @@ import os
 import pickle
 import re
 from dataclasses import dataclass, field
+from collections.abc import Iterable
+from functools import lru_cache
 from pathlib import Path
 
 from kg import diskcache, resources
-from kg.extract.text import fold
+from kg.folding import fold
 from kg.namespaces import entity
 from kg.reference import Reference, _common_words
 
 GEONAMES_MIN_POPULATION = 1000
 TOWN_LEVEL = 4
 INFERENCE_MIN_POPULATION = 100_000  # towns that vote for the country of a report
-_VERSION = "gazetteer 1"
+_VERSION = "gazetteer 2"
 _TOKEN = re.compile(r"[a-z0-9]+")
 
 
@@ -89,7 +91,8 @@ class CountryIndex:
     names: dict[str, tuple[int, ...]]
     loose_names: dict[str, tuple[int, ...]]
     weak: frozenset[str]  # keys that are also common words or very short: need context
-    max_words: int = 1
+    firsts: dict[str, int] = field(default_factory=dict)  # first word -> most words of a key
+    loose_firsts: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -102,7 +105,7 @@ class WorldIndex:
     demonyms: dict[str, tuple[str, ...]]  # key -> alpha-2 (weak evidence)
     place_names: dict[str, tuple[str, ...]]  # admin areas and large towns: key -> alpha-2
     weak: frozenset[str]
-    max_words: int = 1
+    firsts: dict[str, int] = field(default_factory=dict)  # over the three tables
 
 
 @dataclass(frozen=True)
@@ -151,13 +154,15 @@ class Gazetteer:
         match lists every place of that name (the caller chooses)."""
         index = self.country_index(alpha2)
         tokens = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(folded)]
+        # the transliteration-forgiving form of each word (of five letters or more)
+        loosened = [(s, e, _loose_word(w) if len(w) >= 5 else w) for s, e, w in tokens]
         out: list[GazetteerMatch] = []
         i = 0
         while i < len(tokens):
-            found = _longest(tokens, i, index.names, index.max_words)
+            found = _longest(tokens, i, index.names, index.firsts)
             is_loose = False
-            if found is None:
-                found = _longest(tokens, i, index.loose_names, index.max_words, loose_key=True)
+            if found is None and text[tokens[i][0]].isupper():
+                found = _longest(loosened, i, index.loose_names, index.loose_firsts)
                 is_loose = found is not None
             if found is None:
                 i += 1
@@ -186,7 +191,7 @@ class Gazetteer:
                 (world.demonyms, "demonym"),
                 (world.place_names, "place"),
             ):
-                found = _longest(tokens, i, table, world.max_words)
+                found = _longest(tokens, i, table, world.firsts)
                 if found and (best is None or found[0] > best[0][0]):
                     best = (found, kind)
             surface = text[tokens[i][0] : tokens[i][1]]
@@ -210,23 +215,38 @@ def _longest(
     tokens: list[tuple[int, int, str]],
     i: int,
     table: dict[str, tuple],
-    max_words: int,
-    loose_key: bool = False,
+    firsts: dict[str, int],
 ) -> tuple[int, tuple, str] | None:
-    """The longest run of tokens from i that is a key of `table`: (end index, value, key)."""
+    """The longest run of tokens from i that is a key of `table`: (end index, value, key).
+    `firsts` says how many words the keys starting with a word have at most, so a word that
+    starts no key costs one dictionary look-up."""
+    most = firsts.get(tokens[i][2])
+    if most is None:
+        return None
     best = None
-    words: list[str] = []
-    for j in range(i, min(len(tokens), i + max_words)):
-        words.append(tokens[j][2])
-        name_key = " ".join(words)
-        if loose_key:
-            if len(name_key) < 5:
-                continue
-            name_key = loose(name_key)
+    name_key = tokens[i][2]
+    for j in range(i, min(len(tokens), i + most)):
+        if j > i:
+            name_key += " " + tokens[j][2]
         value = table.get(name_key)
         if value is not None:
             best = (j + 1, value, name_key)
     return best
+
+
+def _firsts(*tables: Iterable[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for table in tables:
+        for name_key in table:
+            words = name_key.split()
+            if words:
+                out[words[0]] = max(out.get(words[0], 0), min(len(words), 8))
+    return out
+
+
+@lru_cache(maxsize=65536)
+def _loose_word(word: str) -> str:
+    return loose(word)
 
 
 def _joined(text: str, start: int, end: int) -> bool:
@@ -320,17 +340,18 @@ def _country_index(places: list[Place], common: frozenset[str]) -> CountryIndex:
         for k in sorted({key(n) for n in place.names} - {""}):
             names.setdefault(k, []).append(i)
             if len(k) >= 5:
-                loose_names.setdefault(loose(k), []).append(i)
+                loose_key = " ".join(_loose_word(w) if len(w) >= 5 else w for w in k.split())
+                loose_names.setdefault(loose_key, []).append(i)
     weak = frozenset(
         k for k in names if len(k) <= 3 or all(w in common for w in k.split()) or k.isdigit()
     )
-    max_words = max((len(k.split()) for k in names), default=1)
     return CountryIndex(
         places,
         {k: tuple(v) for k, v in names.items()},
         {k: tuple(v) for k, v in loose_names.items()},
         weak,
-        min(max_words, 8),
+        _firsts(names),
+        _firsts(loose_names),
     )
 
 
@@ -376,8 +397,6 @@ def _world_index(
         for k in table
         if len(k) <= 3 or all(w in common for w in k.split())
     )
-    tables = (country_keys, demonyms, place_keys)
-    max_words = max((len(k.split()) for t in tables for k in t), default=1)
     return WorldIndex(
         countries=countries,
         country_names={k: _ordered(v, k) for k, v in country_keys.items()},
@@ -385,7 +404,7 @@ def _world_index(
         demonyms={k: tuple(sorted(v)) for k, v in demonyms.items()},
         place_names={k: tuple(sorted(v)) for k, v in place_keys.items()},
         weak=weak,
-        max_words=min(max_words, 8),
+        firsts=_firsts(country_keys, demonyms, place_keys),
     )
 
 

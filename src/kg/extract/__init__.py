@@ -10,6 +10,7 @@ from dataclasses import replace
 
 from kg.extract.entities import (
     OrgMention,
+    countries_in,
     find_organisations,
     find_places,
     find_unknown_places,
@@ -25,6 +26,7 @@ from kg.extract.figures import (
     infer_document_year,
     merge_repeats,
     page_year,
+    work_sectors,
 )
 from kg.extract.lexicons import Lexicons, default_lexicons
 from kg.extract.numbers import find_numbers
@@ -129,10 +131,12 @@ def extract_report(report: Report, lex: Lexicons | None = None) -> Extraction:
         )
     sectors: dict[str, Named] = {}
     for fig in figures:
-        if fig.sector:
+        if fig.sector and fig.kind == "outcome":
             sectors.setdefault(fig.sector.iri, fig.sector)
     for presence in presences:
         sectors.setdefault(presence.sector.iri, presence.sector)
+    for iri in work_sectors(ctx):
+        sectors.setdefault(iri, Named(lex.reference.sectors[iri].label, iri))
     unclassified.sort(key=lambda u: (u.start, u.end))
     mentions = [Mention("place", p.label, p.iri, p.start, p.end) for p in work_places]
     mentions += [Mention("organisation", m.label, m.iri, m.start, m.end) for m in orgs]
@@ -176,7 +180,7 @@ def _country(name: str | None, doc: Document, lex: Lexicons) -> Named | None:
     weights = {"name": 3.0, "acronym": 3.0, "place": 1.0, "demonym": 0.5}
     scores: dict[str, float] = {}
     first: dict[str, int] = {}
-    for start, _, codes, kind in gazetteer.find_countries(doc.text, doc.folded):
+    for start, _, codes, kind in countries_in(doc, gazetteer):
         if doc.is_boilerplate(start):
             continue
         weight = weights[kind] * (2.0 if start < 300 else 1.0) / len(codes)

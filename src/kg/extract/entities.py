@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from kg.extract.lexicons import Lexicons
 from kg.extract.text import Document, fold
-from kg.gazetteer import TOWN_LEVEL, GazetteerMatch, Place, key
+from kg.gazetteer import TOWN_LEVEL, Gazetteer, GazetteerMatch, Place, key
 from kg.model import PlaceKind, PlaceRef
 from kg.namespaces import entity, slugify
 
@@ -195,6 +195,17 @@ def origin_only(doc: Document, mention: PlaceMention) -> bool:
     return bool(_ORIGIN.search(doc.text[max(0, mention.start - 60) : mention.start]))
 
 
+CountryMention = tuple[int, int, tuple[str, ...], str]
+
+
+def countries_in(doc: Document, gazetteer: Gazetteer) -> list[CountryMention]:
+    """The countries a document names (found once per document)."""
+    result: list[CountryMention] = doc.memo(
+        "countries", lambda: gazetteer.find_countries(doc.text, doc.folded)
+    )
+    return result
+
+
 def _after_preposition(doc: Document, start: int) -> bool:
     return bool(_PLACE_PREPOSITION.search(doc.folded[max(0, start - 20) : start]))
 
@@ -354,7 +365,7 @@ def find_unknown_places(
             )
     orgs = doc.found(lex.organisations)
     countries = (
-        [(s, e) for s, e, _, _ in lex.gazetteer.find_countries(doc.text, doc.folded)]
+        [(s, e) for s, e, _, _ in countries_in(doc, lex.gazetteer)]
         if country is not None
         else []
     )

@@ -771,6 +771,39 @@ def _page_year(ctx: Context, offset: int, doc_year: PageYear | None) -> tuple[in
     return None, "none"
 
 
+def work_sectors(ctx: Context) -> list[str]:
+    """The sectors the publisher works in by the text, not only by its figures: sectors and
+    counted things (indicators, whose sector the vocabulary gives) named in its own sentences
+    and in the headings and lists of its own sections ("we run mobile clinics", "Areas of
+    intervention: Nutrition"), never in the context it describes. A sub-sector brings the
+    sector above it when the page also names that one ("health" and "vaccination")."""
+    doc, lex = ctx.doc, ctx.lex
+    found: list[str] = []
+    spans: list[tuple[int, int]] = []
+    for sentence in doc.sentences:
+        if doc.is_boilerplate(sentence.start):
+            continue
+        kind = ctx.section_kinds.get(sentence.section)
+        if kind in ("context", "target", "funding"):
+            continue
+        working = _owned(ctx, sentence) or kind == "outcome" or bool(
+            ctx.cues_between("outcome-verb", sentence.start, sentence.end)
+        )
+        if working and not ctx.cues_between("context", sentence.start, sentence.end):
+            spans.append((sentence.start, sentence.end))
+    for index, section in enumerate(doc.sections):
+        if section.heading and ctx.section_kinds.get(index) == "outcome":
+            spans.append((section.start, section.start + len(section.heading)))
+    for start, end in spans:
+        for m in doc.found(lex.sectors, start, end):
+            found.append(m.iri)
+        for m in doc.found(lex.indicators, start, end):
+            concept = lex.reference.indicators.get(m.iri)
+            if concept is not None and concept.sector and concept.figure_kind != "context":
+                found.append(concept.sector)
+    return list(dict.fromkeys(found))
+
+
 def _key_figure(ctx: Context, number: NumberMention) -> bool:
     """A figure alone on its line, its label on the next: a key-figures box."""
     line = ctx.doc.line_at(number.start)

@@ -8,55 +8,11 @@ character per character, so an offset found in the folded text is an offset in t
 from __future__ import annotations
 
 import re
-import unicodedata
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
-from functools import lru_cache
 from typing import Any
 
-_SPECIAL = {
-    "\u2019": "'",
-    "\u2018": "'",
-    "\u02bc": "'",
-    "\u00a0": " ",
-    "\u202f": " ",
-    "\u2009": " ",
-    "\u2010": "-",
-    "\u2011": "-",
-    "\u2013": "-",
-    "\u2014": "-",
-    "\u00ab": '"',
-    "\u00bb": '"',
-    "\u201c": '"',
-    "\u201d": '"',
-    **{mark: " " for mark in "¹²³⁴⁵⁶⁷⁸⁹⁰"},
-}
-
-
-@lru_cache(maxsize=4096)
-def _fold_char(char: str) -> str:
-    if char in _SPECIAL:
-        return _SPECIAL[char]
-    base = unicodedata.normalize("NFKD", char)[:1] or char
-    if unicodedata.combining(base):
-        base = char
-    lower = base.lower()
-    return lower if len(lower) == 1 else base
-
-
-_FOLD_TABLE: dict[int, str] = {}
-
-
-def fold(text: str) -> str:
-    """Lower-case, accent-free copy of the same length."""
-    for char in set(text) - _FOLDED_CHARS:
-        _FOLD_TABLE[ord(char)] = _fold_char(char)
-        _FOLDED_CHARS.add(char)
-    return text.translate(_FOLD_TABLE)
-
-
-_FOLDED_CHARS: set[str] = set()
-
+from kg.folding import fold
 
 BULLET_RE = re.compile(r"^\s*(?:[-•*▶►▪◦‣–—]\s*)+")
 SENTENCE_END_RE = re.compile(r"(?<=[.!?])[\"')\]»]*\s+(?=[\"'(«]?[A-Z0-9À-Ý])")
@@ -100,6 +56,7 @@ class Document:
     sections: list[Section] = field(default_factory=list)
     footnotes: dict[str, str] = field(default_factory=dict)
     _found: dict[int, list[Any]] = field(default_factory=dict)
+    _memo: dict[Any, Any] = field(default_factory=dict)
 
     def found(self, matcher: Any, start: int = 0, end: int | None = None) -> list[Any]:
         """A lexicon's matches in [start, end), looked up once per document and per lexicon."""
@@ -116,6 +73,12 @@ class Document:
             if m.end <= end:
                 out.append(m)
         return out
+
+    def memo(self, key: Any, compute: Any) -> Any:
+        """A value computed once per document (`compute()`), kept under `key`."""
+        if key not in self._memo:
+            self._memo[key] = compute()
+        return self._memo[key]
 
     def is_boilerplate(self, offset: int) -> bool:
         line = self.line_at(offset)
