@@ -21,8 +21,8 @@ from __future__ import annotations
 import os
 import pickle
 import re
-from dataclasses import dataclass, field
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
