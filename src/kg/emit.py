@@ -68,8 +68,18 @@ def emit_report(extraction: Extraction, known_organisations: set[str] | None = N
         if place.kind != "reference" and place.iri not in described:
             described.add(place.iri)
             _place(graph, place, meta.language)
+    by_start = {fig.start: fig for fig in extraction.figures()}
     for fig in extraction.figures():
         _figure(graph, rid, report, publisher, fig)
+        whole = by_start.get(fig.part_of) if fig.part_of is not None else None
+        if whole is not None:
+            graph.add(
+                (
+                    figure_iri(fig.kind, rid, fig.start, fig.end),
+                    HKG.breakdownOf,
+                    figure_iri(whole.kind, rid, whole.start, whole.end),
+                )
+            )
     for presence in extraction.presences:
         iri = presence_iri(
             rid, presence.organisation.iri, presence.sector.iri, presence.place.iri, presence.year

@@ -62,6 +62,7 @@ class Figure:
     places: list[PlaceRef] = field(default_factory=list)
     unit: Unit = "count"
     cited_source: str | None = None
+    part_of: int | None = None  # start offset of the figure this one breaks down ("of whom")
 
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)

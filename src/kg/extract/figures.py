@@ -691,6 +691,9 @@ def extract_figures(
             continue
         kind, reason = _classify(ctx, number, sentence, c_end)
         verb = _verb_before(ctx, number, sentence)
+        whole = _whole_of(ctx, figures, number, sentence)
+        if whole is not None:
+            kind, reason = whole.kind, None  # "…, of whom 126,575 were Syrian refugees"
         if kind is None and reason == UNCLEAR:
             kind = _kind_of_indicator(ctx, f"{verb} {counted}".strip())
         if kind is None:
@@ -755,6 +758,7 @@ def extract_figures(
                 places=_unique_places(places),
                 unit="percent" if number.unit == "percent" else "count",
                 cited_source=cited,
+                part_of=whole.start if whole is not None else None,
             )
         )
     return figures, unclassified
@@ -824,6 +828,38 @@ def _of_which(
         return counted
     whole = [f for f in figures if sentence.start <= f.start < number.start]
     return f"{whole[-1].counted} {counted}".strip() if whole else counted
+
+
+_PART_CUE = re.compile(
+    r"(?:dont|including|incl\.|of whom|of which|among them|among whom|comprising|"
+    r"parmi lesquels|parmi lesquelles|parmi eux|parmi elles|y compris|soit|"
+    r"de los cuales|de las cuales|entre ellos|entre ellas|incluidos|incluidas|incluyendo)"
+    r"[\s:(]*$",
+    re.IGNORECASE,
+)
+
+
+def _whole_of(
+    ctx: Context, figures: list[Figure], number: NumberMention, sentence: Sentence
+) -> Figure | None:
+    """The headline figure this one breaks down: "134 patients, of whom 25 former cases and 109
+    new ones" (both parts of 134). A part is linked to its whole and never added to it."""
+    text = ctx.doc.text
+    before = text[max(sentence.start, number.start - 40) : number.start]
+    earlier = [f for f in figures if sentence.start <= f.start < number.start]
+    if not earlier:
+        return None
+    if _PART_CUE.search(before):
+        return next(
+            (f for f in reversed(earlier) if f.part_of is None and f.value > number.value), None
+        )
+    last = earlier[-1]
+    gap = text[last.end : number.start]
+    if last.part_of is not None and re.fullmatch(r"\s*(?:,|and|et|y|,\s*and|;)\s*", gap):
+        whole = next((f for f in earlier if f.start == last.part_of), None)
+        if whole is not None and whole.value > number.value:
+            return whole  # "… and 109 new ones"
+    return None
 
 
 def _countable(ctx: Context, counted: str, reason: str | None = None) -> bool:
