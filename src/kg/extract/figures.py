@@ -307,14 +307,54 @@ def _in_cited_title(ctx: Context, year: Period) -> bool:
     return bool(re.search(r"(?:Report|Overview|Plan|Survey|Rapport|Aperçu)\s+$", before))
 
 
+_OUT_OF = re.compile(
+    r"\s+(?:out\s+of|of\s+a\s+total\s+of|sur\s+(?:un\s+total\s+de\s+)?|"
+    r"de\s+un\s+total\s+de|sobre)\s+(?:the\s+)?",
+    re.IGNORECASE,
+)
+_RANGE_GAP = re.compile(r"\s*(?:-|–|—|to|à|a|y|and|et)\s*", re.IGNORECASE)
+_RANGE_START = re.compile(r"(?:between|entre|from|de|desde)\s+$", re.IGNORECASE)
+
+
+def _range_role(ctx: Context, number: NumberMention) -> str | None:
+    """ "10,000–12,000 people", "between 10 and 20 villages": "lower" for the first number of a
+    range (no figure of its own), "upper" for the second (the figure, at most)."""
+    numbers = [n for n in ctx.numbers if n.role == "figure"]
+    index = numbers.index(number)
+    text = ctx.doc.text
+    if index + 1 < len(numbers):
+        nxt = numbers[index + 1]
+        if _RANGE_GAP.fullmatch(text[number.end : nxt.start]) and nxt.value > number.value:
+            joined = text[number.end : nxt.start].strip().lower()
+            if joined not in {"and", "et", "y", "a", "à"} or _RANGE_START.search(
+                text[max(0, number.start - 12) : number.start]
+            ):
+                return "lower"
+    if index > 0:
+        prev = numbers[index - 1]
+        if _RANGE_GAP.fullmatch(text[prev.end : number.start]) and number.value > prev.value:
+            joined = text[prev.end : number.start].strip().lower()
+            if joined not in {"and", "et", "y", "a", "à"} or _RANGE_START.search(
+                text[max(0, prev.start - 12) : prev.start]
+            ):
+                return "upper"
+    return None
+
+
 def _counted(ctx: Context, number: NumberMention, sentence: Sentence) -> tuple[str, int, int]:
     """The words for what was counted, after the number (or before it, "Consultations: 530")."""
     text = ctx.doc.text
     limit = sentence.end
     next_numbers = [n for n in ctx.numbers if n.start >= number.end and n.role == "figure"]
+    start = number.end
+    if next_numbers:
+        total = _OUT_OF.match(text, number.end, next_numbers[0].start)
+        if total and total.end() == next_numbers[0].start:
+            # "1,200 out of 1,500 children": what was counted follows the total
+            start = next_numbers[0].end
+            next_numbers = next_numbers[1:]
     if next_numbers:
         limit = min(limit, next_numbers[0].start)
-    start = number.end
     words: list[tuple[int, int]] = []
     for m in _WORD_RE.finditer(text, start, limit):
         token = m.group(0)
@@ -417,9 +457,9 @@ def _table_label(
     ]
     begin = max([line_start, *earlier])
     segment = text[begin : number.start]
-    if not re.search(r"[:=]\s*$", segment):
+    if not re.search(r"(?:[:=|]|\t)\s*$", segment):
         return None
-    label = segment.rstrip(" :=\t")
+    label = segment.rstrip(" :=|\t").lstrip(" |\t")
     label = BULLET_RE.sub("", label).lstrip(" ;,")
     cleaned = re.sub(r"\([^)]*\)", "", label)
     cleaned = "".join(c for c in cleaned if c not in FOOTNOTE_MARKS).strip()
@@ -684,6 +724,14 @@ def extract_figures(
         if sentence is None:
             skip("in a heading, not a sentence")
             continue
+        in_range = _range_role(ctx, number)
+        if in_range == "lower":
+            skip("the lower end of a range (the upper end is the figure)")
+            continue
+        earlier = [n for n in ctx.numbers if n.role == "figure" and n.end <= number.start]
+        if earlier and _OUT_OF.fullmatch(doc.text[earlier[-1].end : number.start]):
+            skip("the total another figure is counted against ('out of')")
+            continue
         counted, c_start, c_end = _counted(ctx, number, sentence)
         if not counted:
             kind, reason = _classify(ctx, number, sentence, number.end)
@@ -714,6 +762,9 @@ def extract_figures(
         )
         if not explicit or not _countable(ctx, counted):
             counted = _of_which(ctx, figures, number, sentence, counted)
+        if _staff(ctx, counted) and not verb:
+            skip("a count of the publisher's staff, not of its work")
+            continue
         if (
             indicator is None
             and number.unit != "percent"
@@ -744,7 +795,7 @@ def extract_figures(
             Figure(
                 kind=kind,  # type: ignore[arg-type]
                 value=number.value,
-                qualifier=_qualifier(ctx, number),  # type: ignore[arg-type]
+                qualifier=_range_qualifier(ctx, number, in_range),  # type: ignore[arg-type]
                 counted=counted,
                 quote=doc.text[start:end],
                 start=start,
@@ -860,6 +911,16 @@ def _whole_of(
         if whole is not None and whole.value > number.value:
             return whole  # "… and 109 new ones"
     return None
+
+
+def _range_qualifier(ctx: Context, number: NumberMention, in_range: str | None) -> str:
+    return "at-most" if in_range == "upper" else _qualifier(ctx, number)
+
+
+def _staff(ctx: Context, counted: str) -> bool:
+    """ "116 national staff", "4 Personnel expatrié": the publisher's own staff."""
+    words = [w.lower() for w in re.findall(r"[\w'’-]+", counted)[:3]]
+    return any(w in ctx.lex.staff_nouns for w in words)
 
 
 def _countable(ctx: Context, counted: str, reason: str | None = None) -> bool:

@@ -28,6 +28,7 @@ class Lexicons:
     time_units: frozenset[str]
     donor_headings: frozenset[str]
     partner_headings: frozenset[str]
+    staff_nouns: frozenset[str]
     government_words: frozenset[str]
 
     _gazetteer: Gazetteer | None = field(default=None, repr=False)
@@ -82,6 +83,7 @@ def build_lexicons(reference: Reference) -> Lexicons:
         time_units=frozenset(words.get("time-unit", {})),
         donor_headings=frozenset(fold(w) for w in words.get("donor-heading", {})),
         partner_headings=frozenset(fold(w) for w in words.get("partner-heading", {})),
+        staff_nouns=frozenset(words.get("staff-noun", {})),
         government_words=frozenset(words.get("government-word", {})),
     )
 
