@@ -201,7 +201,7 @@ def find_place(
     """A gazetteer place must be among the extracted places; an unknown one in `unclassified`."""
     want = fold(name)
     for ref in extraction.places:
-        if want in place_names(reference, ref.label, ref.iri):
+        if want in place_names(reference, ref.label, ref.iri) | {fold(n) for n in ref.names}:
             return True, ""
     known = known_place(reference, name, country)
     if known:
@@ -218,7 +218,7 @@ def extra_places(reference: Reference, expected: list[str], extraction: Extracti
     return [
         ref.label
         for ref in extraction.places
-        if not (want & place_names(reference, ref.label, ref.iri))
+        if not (want & (place_names(reference, ref.label, ref.iri) | {fold(n) for n in ref.names}))
     ]
 
 

@@ -544,9 +544,7 @@ def _name_here(
     government = bool(words) and (
         words[0] in lex.government_words
         or (len(words) > 1 and words[0] in {"the", "la", "le"} and words[1] in lex.government_words)
-        or any(
-            w in {"ministry", "ministere", "directorate", "commission", "delegation"} for w in words
-        )
+        or any(w in _PUBLIC_BODY_WORDS for w in words)
     )
     if not acronym and not government and not any(w in lex.org_words for w in words):
         return None
@@ -557,6 +555,25 @@ def _name_here(
     return OrgMention(
         pos, end, str(entity("org", slug)), name, acronym, new=True, org_type=org_type
     )
+
+
+# a word that makes any name a public body's ("Turkana County Government")
+_PUBLIC_BODY_WORDS = {
+    "ministry",
+    "ministere",
+    "ministerio",
+    "directorate",
+    "commission",
+    "delegation",
+    "government",
+    "gouvernement",
+    "gobierno",
+    "municipality",
+    "municipalite",
+    "alcaldia",
+    "gobernacion",
+    "prefecture",
+}
 
 
 def _skip_punctuation(text: str, pos: int) -> int:

@@ -292,8 +292,11 @@ def paragraph_year(ctx: Context, sentence: Sentence) -> int | None:
     trained… In addition, we trained 30 volunteers")."""
     doc = ctx.doc
     index = ctx._sentence_index[sentence.start]
-    for earlier in reversed(doc.sentences[max(0, index - 12) : index]):
-        if earlier.block != sentence.block:
+    # "Our teams also distributed…": a continuation carries the year across the paragraph
+    continues = _cue_in(ctx, "continuation", sentence.start, sentence.end)
+    for back, earlier in enumerate(reversed(doc.sentences[max(0, index - 12) : index]), 1):
+        across = continues and earlier.section == sentence.section and back <= 3
+        if earlier.block != sentence.block and not across:
             return None
         period = sentence_period(ctx, earlier, NumberMention(earlier.end, earlier.end, 0, ""))
         if period is not None and period.year is not None:
@@ -545,8 +548,12 @@ def _classify(
     previous = [n for n in ctx.numbers if n.end <= number.start and n.start >= sentence.start]
     window_start = max([sentence.start] + [n.end for n in previous if n.role == "figure"])
     clause_end = _clause_end(doc.text, counted_end, sentence.end)
+    target_end = counted_end
+    following = [n for n in ctx.numbers if n.start >= number.end and n.role == "figure"]
+    if following and _OUT_OF.fullmatch(doc.text[number.end : following[0].start]):
+        target_end = number.end  # "1,150 out of 1,300 planned deliveries": the total is planned
     if ctx.section_kinds.get(sentence.section) == "target" or _cue_in(
-        ctx, "target", sentence.start, counted_end
+        ctx, "target", sentence.start, target_end
     ):
         return None, "a target or plan, not a result"
     if ctx.section_kinds.get(sentence.section) == "funding":
@@ -559,7 +566,17 @@ def _classify(
         return "context", None
     if _cue_in(ctx, "outcome-verb", window_start, number.start):
         return "outcome", None
+    if previous and _coordinated_outcome(ctx, number, sentence, previous):
+        return "outcome", None  # "we distributed 1 million tablets and 100 kits"
     verbs_after = ctx.cues_between("outcome-verb", number.end, clause_end)
+    status = ctx.cues_between("status-verb", number.end, clause_end)
+    if (
+        verbs_after
+        and status
+        and {(m.start, m.end) for m in verbs_after} <= {(m.start, m.end) for m in status}
+        and _cue_in(ctx, "context", number.end, verbs_after[0].start)
+    ):
+        return "context", None  # "4,350 new arrivals registered": a status, not a service
     if verbs_after and (
         _cue_in(ctx, "ownership", number.end, clause_end)
         or any(number.end <= m.start < clause_end for m in ctx.publisher_mentions)
@@ -582,6 +599,31 @@ def _classify(
 
 
 UNCLEAR = "not clearly the publisher's work or the situation"
+
+_COORDINATED = re.compile(
+    r"^[^.;:!?\n]*?(?:,\s*|\s+(?:and|et|y|as well as|ainsi que|así como|plus)\s+)"
+    r"(?:(?:more than|over|nearly|about|plus d['’e]|près d['’e]|más de|casi)\s+)?$",
+    re.IGNORECASE,
+)
+
+
+def _coordinated_outcome(
+    ctx: Context, number: NumberMention, sentence: Sentence, previous: list[NumberMention]
+) -> bool:
+    """The number is the next object of the verb before the previous one: "nous avons
+    distribué un million de comprimés et plus d'une centaine de kits"."""
+    figures = [n for n in previous if n.role == "figure"]
+    if not figures:
+        return False
+    last = figures[-1]
+    window_start = max(
+        [sentence.start] + [n.end for n in previous if n.role == "figure" and n is not last]
+    )
+    return bool(
+        _cue_in(ctx, "outcome-verb", window_start, last.start)
+        and _COORDINATED.match(ctx.doc.text[last.end : number.start])
+        and not _cue_in(ctx, "context", last.end, number.start)
+    )
 
 
 def _kind_of_indicator(ctx: Context, phrase: str) -> str | None:

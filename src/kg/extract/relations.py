@@ -179,6 +179,8 @@ def _listed_after(
         if not gap or not gap.group(0).strip():
             break
         following = name_at(doc, lex, current.end + gap.end(), country)
+        if following is None:  # "funded by ECHO and Germany"
+            following = _country_donor_at(doc, lex, current.end + gap.end())
         if following is None:
             break
         out.append(following)
@@ -210,9 +212,16 @@ _GOVERNMENT_START = re.compile(
     r"Gobierno|Secretaría|Alcaldía|Gobernación|Mairie|Municipalit[yé]|Municipalidad|"
     r"Préfecture|Prefecture|Governorate|National\s+[A-Z]\w+\s+(?:Management\s+)?Authority|"
     r"Direction\s+(?:régionale|générale|nationale|départementale)|Directorate|"
-    r"Délégation\s+(?:régionale|générale)|Union\s+des\s+municipalités)\b"
+    r"Délégation\s+(?:régionale|générale)|Division\s+provinciale|"
+    r"Union\s+des\s+municipalités)\b"
     r"|\b(?:government|gouvernement|gobierno|ministry|ministère|ministerio)"
     r"(?=\s+(?:of|du|de\s+la|de|del|d['’])\s*(?:the\s+)?[A-ZÀ-Ý])"
+)
+
+
+_GENERIC_BODY = re.compile(
+    r"\w+(?:\s+\w+)?(?:\s+(?:de|du|des|of|del|de la|de los|de las)\s+(?:la\s+|l['’]|the\s+)?"
+    r"[\wÀ-ÿ’'-]+){0,2}"
 )
 
 
@@ -222,11 +231,17 @@ def _government_names(ctx: Context, start: int, end: int, country: str | None) -
     out = []
     for m in _GOVERNMENT_START.finditer(ctx.doc.text, start, end):
         mention = name_at(ctx.doc, ctx.lex, m.start(), country)
-        if mention is None:
-            word = m.group(0)
+        if mention is None:  # "la Division provinciale de la santé"
+            named = _GENERIC_BODY.match(ctx.doc.text, m.start(), end)
+            word = named.group(0) if named else m.group(0)
             slug = f"{country.lower()}-{slugify(word)}" if country else slugify(word)
             mention = OrgMention(
-                m.start(), m.end(), str(entity("org", slug)), word, new=True, org_type=GOVERNMENT
+                m.start(),
+                m.start() + len(word),
+                str(entity("org", slug)),
+                word,
+                new=True,
+                org_type=GOVERNMENT,
             )
         elif mention.org_type != GOVERNMENT and mention.new:
             mention = OrgMention(
@@ -255,15 +270,19 @@ def _listed_name(doc: Document, start: int, end: int, country: str | None) -> Or
 
 def _country_donor(ctx: Context, pos: int) -> OrgMention | None:
     """A country named as a funder ("contributions from ECHO and Canada"): its government."""
-    text = ctx.doc.text
+    return _country_donor_at(ctx.doc, ctx.lex, pos)
+
+
+def _country_donor_at(doc: Document, lex: Lexicons, pos: int) -> OrgMention | None:
+    text = doc.text
     if not text[pos : pos + 1].isupper():
         return None
-    for start, end, codes, kind in ctx.lex.gazetteer.find_countries(
-        text[pos : pos + 60], ctx.doc.folded[pos : pos + 60]
+    for start, end, codes, kind in lex.gazetteer.find_countries(
+        text[pos : pos + 60], doc.folded[pos : pos + 60]
     ):
         if start != 0 or kind not in {"name", "acronym"} or len(codes) != 1:
             return None
-        country = ctx.lex.gazetteer.world.countries[codes[0]]
+        country = lex.gazetteer.world.countries[codes[0]]
         return OrgMention(
             pos,
             pos + end,

@@ -114,7 +114,11 @@ def _starts_with(folded_line: str, cues: list[str]) -> bool:
 
 
 _NUMBER_ONLY_RE = re.compile(
-    r"^[\s\d.,\u00a0\u202f%+]*\d[\s\d.,\u00a0\u202f%+]*"
+    # "more than 2,300", "plus de 1 250", "más de 2.300": a qualifier may open the line
+    r"^\s*(?:(?:more\s+than|over|nearly|almost|about|around|some|up\s+to|approximately|"
+    r"plus\s+d['’e]|près\s+d['’e]|environ|jusqu['’]à|más\s+de|casi|cerca\s+de|unos|unas|"
+    r"alrededor\s+de|hasta|~|>|<)\s*)?"
+    r"[\s\d.,\u00a0\u202f%+]*\d[\s\d.,\u00a0\u202f%+]*"
     r"(?:\s?(?:[MmKk]|bn|mn|million|millions|milliards?|billion|thousand|mille|%))?\s*$"
 )
 
