@@ -62,7 +62,7 @@ def test_the_page_has_the_steps() -> None:
     assert ("append", "ontology/sectors.ttl") in targets
     assert ("append", "ontology/indicators.ttl") in targets
     assert ("append", "ontology/hkg.ttl") in targets
-    assert ("append", "data/reference/organisations.ttl") in targets
+    assert ("append", "data/reference/organisations-national-ngos.ttl") in targets
     assert ("append", "data/reference/places-mali.ttl") in targets
     commands = _COMMAND_RE.findall(text)
     for expected in ("kg ontology check", "kg validate --reference", "kg build"):

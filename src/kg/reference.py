@@ -3,7 +3,9 @@
 Everything the loaders recognise comes from here: the SKOS labels of `ontology/*.ttl` and
 `data/reference/*.ttl`, the ISO 3166 places generated from pycountry, and the cue lists of
 `data/lexicon/*.csv`. An editor who adds an altLabel to a `.ttl` file changes what is recognised,
-with no code change.
+with no code change. The reference graph also carries the organisations' external identifiers
+(`data/reference/organisation-identifiers.csv`: IATI organisation identifiers as `org:identifier`,
+Wikidata items as `skos:exactMatch`).
 """
 
 from __future__ import annotations
@@ -22,9 +24,11 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from kg import resources
-from kg.namespaces import HKG, PREFIXES, entity, slugify
+from kg.namespaces import HKG, ORG, PREFIXES, entity, slugify
 
 LABEL_PREDICATES = (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel)
+IDENTIFIERS_FILE = "organisation-identifiers.csv"
+WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
 PLACE_CLASSES = {
     HKG.Country: 0,
     HKG.AdminArea1: 1,
@@ -142,6 +146,33 @@ def read_csv(path: Path) -> list[dict[str, str]]:
     with path.open(encoding="utf-8", newline="") as handle:
         lines = [line for line in handle if not line.lstrip().startswith("#")]
     return [{k: (v or "").strip() for k, v in row.items()} for row in csv.DictReader(lines)]
+
+
+def add_organisation_identifiers(graph: Graph, path: Path) -> int:
+    """Add the external identifiers listed in `path` to the organisations of `graph`.
+
+    Each row names an organisation by the slug of its IRI, a scheme and an identifier: `iati`
+    becomes `org:identifier "XM-DAC-41114"`, `wikidata` becomes `skos:exactMatch
+    <http://www.wikidata.org/entity/Q…>`. Whether an identifier is well formed is the shapes'
+    business (shapes/organisations.ttl); a row naming an organisation `graph` does not type, or
+    another scheme, cannot be loaded at all and raises ValueError. Returns the rows added.
+    """
+    if not path.is_file():
+        return 0
+    rows = read_csv(path)
+    for row in rows:
+        org = entity("org", row.get("organisation", ""))
+        scheme, identifier = row.get("scheme", ""), row.get("identifier", "")
+        where = f"{path.name}: {row.get('organisation')!r} {scheme} {identifier!r}"
+        if (org, RDF.type, None) not in graph:
+            raise ValueError(f"{where}: no reference organisation {org}")
+        if scheme == "iati":
+            graph.add((org, ORG.identifier, Literal(identifier)))
+        elif scheme == "wikidata":
+            graph.add((org, SKOS.exactMatch, URIRef(WIKIDATA_ENTITY + identifier)))
+        else:
+            raise ValueError(f"{where}: unknown scheme {scheme!r} (iati or wikidata)")
+    return len(rows)
 
 
 def covered_countries() -> list[str]:
@@ -491,6 +522,7 @@ def build_graphs() -> tuple[Graph, Graph]:
     subdivision, the P-code gazetteers of `data/gazetteers/`)."""
     ontology = parse_turtle_files(resources.asset_files("ontology", "*.ttl"))
     reference = parse_turtle_files(resources.asset_files("reference", "*.ttl"))
+    add_organisation_identifiers(reference, resources.asset_dir("reference") / IDENTIFIERS_FILE)
     curated = {
         (s, o.language): str(o)
         for s, o in reference.subject_objects(SKOS.prefLabel)

@@ -6,7 +6,7 @@
 and the partners. `benchmarks/score_synth.py` scores extraction against it.
 
 Everything is drawn from the reference vocabularies (`kg.reference`): publishers, donors and
-national NGOs from `data/reference/organisations.ttl`, countries from `countries.csv` with
+national NGOs from `data/reference/organisations-*.ttl`, countries from `countries.csv` with
 their ISO 3166-2 places, sectors, indicators, qualifiers and partner-role cue phrases by their
 SKOS labels, in English and, for about one report in five, French. Pages carry what real pages
 carry and the loaders must ignore: navigation lines ("Close this search box."), "Related news"
