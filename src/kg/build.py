@@ -120,6 +120,7 @@ class ReportResult:
     status: str = "built"  # built | cached | unchanged | stale | failed
     """`stale`: it failed (`error` says why) and the store keeps its last good graph."""
     extraction: Extraction | None = None  # not kept by `build` (kept for API compatibility)
+    warnings: list[str] = field(default_factory=list)  # what to check (a weak publisher)
 
 
 @dataclass
@@ -304,6 +305,7 @@ class _Cache:
                 inferred=data["inferred"].encode("utf-8"),
                 shared=data["shared"].encode("utf-8"),
                 violations=[Violation(**v) for v in data["violations"]],
+                warnings=list(data.get("warnings", [])),
             )
         except (KeyError, TypeError):
             return None
@@ -322,6 +324,7 @@ class _Cache:
             "inferred": out.inferred.decode("utf-8"),
             "shared": out.shared.decode("utf-8"),
             "violations": [asdict(v) for v in out.violations],
+            "warnings": out.warnings,
         }
         self.dir.mkdir(parents=True, exist_ok=True)
         target = self.dir / f"{out.report_id}.json"
@@ -729,6 +732,7 @@ def _collect(
                 facts=out.facts,
                 triples=out.triples,
                 status=statuses.get(str(item.path), "built"),
+                warnings=out.warnings,
             )
         )
         violations.extend(out.violations)

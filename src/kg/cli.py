@@ -224,6 +224,9 @@ def print_build_table(result: BuildResult) -> None:
     if hidden:
         table.caption = f"… and {hidden} more reports, all ok (kg stats lists them)"
     out.print(table)
+    for r in result.reports:
+        for warning in r.warnings:
+            out.print(f"[yellow]warning:[/yellow] {warning}")
 
 
 @app.command()

@@ -58,6 +58,7 @@ from kg.emit import emit_report
 from kg.extract import extract_report
 from kg.extract.lexicons import Lexicons, default_lexicons
 from kg.inference import ReportReasoner
+from kg.model import Extraction
 from kg.namespaces import HKG, ID, SH, report_graph
 from kg.reference import Reference
 from kg.reports import ReportError, read_report, sidecar_path
@@ -483,6 +484,7 @@ class ReportOutput:
     shared: bytes = b""  # its triples about IRIs other reports may mint too (N-Triples)
     violations: list[Violation] = field(default_factory=list)
     seconds: dict[str, float] = field(default_factory=dict)  # CPU seconds per stage
+    warnings: list[str] = field(default_factory=list)  # e.g. a publisher found on weak evidence
 
     @property
     def ok(self) -> bool:
@@ -552,8 +554,15 @@ class ReportPipeline:
         except Exception as exc:  # noqa: BLE001 - a loader bug: name the report, build the rest
             out.error = f"{path}: the loaders failed on this report ({type(exc).__name__}: {exc})"
             return out
+        if extraction.publisher is None:  # nobody to credit the figures to: say so, build the rest
+            out.error = (
+                f"{path}: no publisher: the text never says who published it "
+                "(give `publisher:` in a sidecar, see README 'Reports and sidecars')"
+            )
+            return out
         rid = report.meta.report_id
         out.report_id = rid
+        out.warnings = extraction_warnings(extraction)
         out.facts = extraction.fact_count()
         out.triples = len(graph)
         local = {str(s) for s in graph.subjects() if is_local(str(s), rid)}
@@ -586,6 +595,22 @@ class ReportPipeline:
         graph = Graph()
         graph.parse(data=data, format="nt")
         return self.validator.validate(graph)
+
+
+def extraction_warnings(extraction: Extraction) -> list[str]:
+    """What a user should check in a report's extraction: a publisher found on weak evidence,
+    whose figures may be credited to the wrong organisation (no publisher at all fails the
+    report instead)."""
+    path = extraction.meta.path
+    if extraction.publisher is None:
+        return [f"{path}: no publisher found in the text (give `publisher:` in a sidecar)"]
+    if extraction.publisher_confidence != "low":
+        return []
+    return [
+        f"{path}: publisher {extraction.publisher.label!r} found on weak evidence "
+        f"({'; '.join(extraction.publisher_evidence) or 'named only'}); check it or give "
+        "`publisher:` in a sidecar"
+    ]
 
 
 class _Clock:

@@ -67,13 +67,17 @@ def extract_report(report: Report, lex: Lexicons | None = None) -> Extraction:
     country = _country(report.meta.country, doc, lex)
     country_code = country.iri.rsplit("/", 1)[-1].upper() if country else None
     orgs = find_organisations(doc, lex, country_code)
-    found = find_publisher(report.meta.publisher, doc, orgs, lex)
-    publisher = found.named
     places = find_places(doc, lex, country_code, [(m.start, m.end) for m in orgs])
+    found = find_publisher(
+        report.meta.publisher, doc, orgs, lex, [(p.start, p.end) for p in places]
+    )
+    publisher = found.named
     unknown_places = find_unknown_places(doc, places, lex, country_code)
     if country_code is not None:
+        camps = [(u.start, u.end) for u in unknown_places if u.camp]
+        known = [p for p in places if not any(s <= p.start < e for s, e in camps)]
         places = sorted(
-            places + [new_place(u, doc, country_code, places) for u in unknown_places],
+            known + [new_place(u, doc, country_code, known) for u in unknown_places],
             key=lambda p: (p.start, p.end),
         )
     publisher_mentions = [m for m in orgs if publisher and m.iri == publisher.iri]
@@ -123,11 +127,11 @@ def extract_report(report: Report, lex: Lexicons | None = None) -> Extraction:
     for ref in [place_ref(p) for p in work_places + named] + [
         ref for fig in figures if fig.kind == "outcome" for ref in fig.places
     ]:
-        known = place_refs.get(ref.iri)
+        seen = place_refs.get(ref.iri)
         place_refs[ref.iri] = (
             ref
-            if known is None
-            else replace(known, names=tuple(dict.fromkeys(known.names + ref.names)))
+            if seen is None
+            else replace(seen, names=tuple(dict.fromkeys(seen.names + ref.names)))
         )
     sectors: dict[str, Named] = {}
     for fig in figures:

@@ -330,7 +330,7 @@ def find_unknown_places(
     "in" with others, or opening a sentence ("In Ganyliel, our teams…")."""
     out = []
     covered = [(p.start, p.end) for p in known]
-    candidates: list[tuple[int, int, str, str | None]] = []
+    candidates: list[tuple[int, int, str, str | None, int]] = []
 
     def type_of(m: re.Match[str]) -> str | None:
         return m.group("type") if "type" in m.re.groupindex else None
@@ -340,11 +340,14 @@ def find_unknown_places(
             kind = type_of(m)
             for group in range(1, (m.lastindex or 1) + 1):
                 if m.group(group) and group != m.re.groupindex.get("type"):
-                    candidates.append((m.start(group), m.end(group), m.group(group), kind))
+                    after = m.end() if regex is _UNKNOWN_AFTER else m.end(group)
+                    candidates.append((m.start(group), m.end(group), m.group(group), kind, after))
             if regex is _UNKNOWN_BEFORE:  # "districts sanitaires de Kaya et de Bogandé"
                 pos = m.end()
                 while (more := _LIST_MORE.match(doc.text, pos)) is not None:
-                    candidates.append((more.start(1), more.end(1), more.group(1), kind))
+                    candidates.append(
+                        (more.start(1), more.end(1), more.group(1), kind, more.end(1))
+                    )
                     pos = more.end()
     for regex in (_LIST_BEFORE_TYPE, _LIST_AFTER_IN):
         for m in regex.finditer(doc.text):
@@ -353,7 +356,9 @@ def find_unknown_places(
             for found in _NAME_RE.finditer(doc.text, m.start(1), stop):
                 if found.group(1).lower() in {"and", "et", "y"}:
                     continue
-                candidates.append((found.start(1), found.end(1), found.group(1), kind))
+                candidates.append(
+                    (found.start(1), found.end(1), found.group(1), kind, found.end(1))
+                )
     for place in known:  # "Assamaka, in the Agadez region"
         before = re.search(
             _NAME + r",\s+in\s+(?:the\s+)?$", doc.text[max(0, place.start - 60) : place.start]
@@ -361,15 +366,26 @@ def find_unknown_places(
         if before:
             offset = max(0, place.start - 60)
             candidates.append(
-                (offset + before.start(1), offset + before.end(1), before.group(1), None)
+                (
+                    offset + before.start(1),
+                    offset + before.end(1),
+                    before.group(1),
+                    None,
+                    offset + before.end(1),
+                )
             )
     orgs = doc.found(lex.organisations)
     countries = (
-        [(s, e) for s, e, _, _ in countries_in(doc, lex.gazetteer)]
-        if country is not None
-        else []
+        [(s, e) for s, e, _, _ in countries_in(doc, lex.gazetteer)] if country is not None else []
     )
-    for s, e, name, kind in candidates:
+    for s, e, name, kind, full_end in candidates:
+        type_word = fold(kind).split()[-1] if kind else None
+        if type_word and type_word.endswith("s") and type_word not in lex.place_types:
+            type_word = type_word[:-1]
+        camp = type_word in _CAMP_TYPES if type_word else False
+        name_end = e
+        if camp and full_end > e:  # "Kakuma refugee camp": the camp, not the town it is named after
+            e, name = full_end, " ".join(doc.text[s:full_end].split())
         if fold(name) in lex.numbers.months or fold(name) in lex.time_units:
             continue
         if doc.is_boilerplate(s) or name.lower() in _NOT_A_PLACE or name.isupper():
@@ -378,21 +394,17 @@ def find_unknown_places(
             continue
         if doc.text[max(0, s - 1) : s] == "(":
             continue
-        if any(cs < e and s < ce for cs, ce in covered):
+        if not camp and any(cs < e and s < ce for cs, ce in covered):
             continue
         if any(o.start < e and s < o.end for o in orgs) or any(
             cs < e and s < ce for cs, ce in countries
         ):
             continue
-        if doc.found(lex.sectors, s, e) or doc.found(lex.indicators, s, e):
+        if doc.found(lex.sectors, s, name_end) or doc.found(lex.indicators, s, name_end):
             continue
         if _sentence_initial_word(doc.text, s) and " " not in name and kind is None:
             continue
-        type_word = fold(kind).split()[-1] if kind else None
-        if type_word and type_word.endswith("s") and type_word not in lex.place_types:
-            type_word = type_word[:-1]
         level = lex.place_types.get(type_word) if type_word else None
-        camp = type_word in _CAMP_TYPES if type_word else False
         out.append(UnknownPlace(s, e, name, level, camp))
     best: dict[tuple[int, int], UnknownPlace] = {}
     for u in out:  # the same name found by two patterns: the one that knows its type
@@ -516,6 +528,15 @@ def _name_here(
         longer = _proper_name_end(text, pos, limit, lex)
         if longer is None or longer <= mention.end:
             return mention
+        tail = re.match(r"\s+(?:and|et|y|&)\s+", text[mention.end : longer])
+        if tail and (
+            doc.found(lex.organisations, mention.end + tail.end(), longer)
+            or lex.gazetteer.find_countries(
+                text[mention.end + tail.end() : longer],
+                doc.folded[mention.end + tail.end() : longer],
+            )
+        ):
+            return mention  # "ECHO and Germany": two names, not one
         if not mention.new:  # "Ministry of Health and Social Development": the same body
             return OrgMention(pos, longer, mention.iri, mention.label, org_type=mention.org_type)
         surface = text[pos:longer]  # "Ministère de la Santé Publique" of another country

@@ -101,7 +101,8 @@ class Matcher:
     def _compile(forms: dict[str, set[str]]) -> re.Pattern[str] | None:
         if not forms:
             return None
-        return re.compile(rf"(?<![\w])(?:{_trie_pattern(forms)})(?![\w])")
+        # a form ending with an elision ("plus d'", "l'") is followed by a word at once
+        return re.compile(rf"(?<![\w])(?:{_trie_pattern(forms)})(?:(?<=['’])|(?![\w]))")
 
     def iris(self, surface: str, case_sensitive: bool = False) -> set[str]:
         """What a whole surface form means (empty when the lexicon does not know it)."""

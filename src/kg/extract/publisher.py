@@ -96,6 +96,11 @@ _ABOUT_BEFORE = re.compile(
     r"(?:the\s+|la\s+|el\s+|l['’])?$",
     re.IGNORECASE,
 )
+_FIRST_PERSON_AFTER = re.compile(
+    r"\s*(?:\([^)]{1,12}\)\s*)?,?\s*(?:we|nous|nosotros|trabajamos|hemos|estamos|somos|"
+    r"brindamos|atendimos|nous avons|nous sommes|intervenons|travaillons)\b",
+    re.IGNORECASE,
+)
 _OWN_THINGS = re.compile(
     r"(?<![\w])(?P<name>[A-ZÀ-Ý][\w-]+(?:\s+[A-ZÀ-Ý][\w-]+){0,3})['’]s?\s+"
     r"(?:[A-Z][a-z]+\s+)?(?:teams?|staff|department|programmes?|programs?|operations?|"
@@ -112,7 +117,11 @@ _GENERIC = {"the organization", "the organisation", "l'organisation", "la organi
 
 
 def find_publisher(
-    stated: str | None, doc: Document, orgs: list[OrgMention], lex: Lexicons
+    stated: str | None,
+    doc: Document,
+    orgs: list[OrgMention],
+    lex: Lexicons,
+    places: list[tuple[int, int]] | None = None,
 ) -> Publisher:
     """The sidecar's publisher (resolved to the reference data), else the best-evidenced one."""
     if stated:
@@ -126,7 +135,7 @@ def find_publisher(
             named = Named(stated, str(entity("org", slugify(stated))))
         spans = [(m.start, m.end) for m in orgs if m.iri == named.iri]
         return Publisher(named, "given", ["sidecar"], spans)
-    candidates = _candidates(doc, orgs, lex)
+    candidates = _candidates(doc, orgs, lex, places or [])
     if not candidates:
         return Publisher(None, "none", [], [])
     for cand in candidates.values():
@@ -141,7 +150,9 @@ def find_publisher(
     return Publisher(Named(best.label, best.iri), confidence, best.evidence, sorted(best.spans))
 
 
-def _candidates(doc: Document, orgs: list[OrgMention], lex: Lexicons) -> dict[str, Candidate]:
+def _candidates(
+    doc: Document, orgs: list[OrgMention], lex: Lexicons, places: list[tuple[int, int]]
+) -> dict[str, Candidate]:
     """Known organisations named outside page furniture, and names the page describes or
     speaks as (an organisation the reference data does not know)."""
     out: dict[str, Candidate] = {}
@@ -181,6 +192,10 @@ def _candidates(doc: Document, orgs: list[OrgMention], lex: Lexicons) -> dict[st
     for start, _end, name in found:
         if fold(name) in _GENERIC or any(o.start <= start < o.end for o in orgs):
             continue
+        if any(s <= start and start + len(name) <= e for s, e in places):
+            continue  # "San Pedro Sula", a place
+        if fold(name).split()[0] in lex.numbers.months:
+            continue  # "In January, we…"
         if any(name != other and name in other for other in names):
             continue  # "Panzi" inside "Fondation Panzi": the longer name
         iri = str(entity("org", slugify(name)))
@@ -223,8 +238,9 @@ def _capitalised_names(doc: Document, lex: Lexicons) -> list[tuple[int, int, str
 
 def _weigh(cand: Candidate, doc: Document, lex: Lexicons) -> None:
     text, folded = doc.text, doc.folded
-    first_lines = [line for line in doc.lines if line.text.strip()][:2]
-    head_end = first_lines[-1].end if first_lines else 0
+    # the title: the first line when it is short, and the first heading
+    first_lines = [line for line in doc.lines if line.text.strip()][:1]
+    head_end = first_lines[0].end if first_lines and len(first_lines[0].text) <= 120 else 0
     headings = [s for s in doc.sections if s.heading][:1]
     concept = lex.reference.organisations.get(cand.iri)
     for start, end in cand.spans:
@@ -248,6 +264,8 @@ def _weigh(cand: Candidate, doc: Document, lex: Lexicons) -> None:
             re.IGNORECASE,
         ):
             cand.add("speaks as it", 5, quote, cap=5)
+        elif _FIRST_PERSON_AFTER.match(text, end):
+            cand.add("speaks as it", 5, quote, cap=5)  # "Médicos Sin Fronteras (MSF) trabajamos"
         if _TEAM_AFTER.match(text[end : end + 30]) or _TEAM_BEFORE.search(
             text[max(0, start - 30) : start]
         ):

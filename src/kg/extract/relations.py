@@ -230,6 +230,11 @@ def _government_names(ctx: Context, start: int, end: int, country: str | None) -
     authorities ("the National Disaster Management Authority", "le gouvernement du Niger")."""
     out = []
     for m in _GOVERNMENT_START.finditer(ctx.doc.text, start, end):
+        before = re.search(
+            r"(?:[A-ZÀ-Ý][\w'’-]*\s+){1,3}$", ctx.doc.text[max(start, m.start() - 40) : m.start()]
+        )
+        if before and m.group(0) == "Government":
+            continue  # "Turkana County Government": named from its first word on
         mention = name_at(ctx.doc, ctx.lex, m.start(), country)
         if mention is None:  # "la Division provinciale de la santé"
             named = _GENERIC_BODY.match(ctx.doc.text, m.start(), end)
@@ -254,7 +259,18 @@ def _government_names(ctx: Context, start: int, end: int, country: str | None) -
                 GOVERNMENT,
             )
         out.append(mention)
-    return out
+    # "Turkana County Government": the whole name, not "Government" inside it
+    return [
+        m
+        for m in out
+        if not any(
+            o is not m
+            and o.start <= m.start
+            and m.end <= o.end
+            and (o.end - o.start) > (m.end - m.start)
+            for o in out
+        )
+    ]
 
 
 def _listed_name(doc: Document, start: int, end: int, country: str | None) -> OrgMention | None:

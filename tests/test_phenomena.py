@@ -1,0 +1,213 @@
+"""Issue 17: one fixture report of our own writing per phenomenon of reports from anywhere.
+
+`tests/fixtures/phenomena/<name>.txt` has no sidecar (publisher and country come from the text)
+and `<name>.expected.json` is the careful reading, compared as data by `check_report` (see
+`extraction_expectations.py`): Spanish key figures and number words, French round numbers and
+periods, a dated situation report with camps and towns, place names in exonyms with no country
+named, tables, ranges and breakdowns, and a page that names no publisher. The tests below add
+what the reading format cannot say: how sure the publisher is, what kind of place each is, and
+a P-code gazetteer dropped into `data/gazetteers/`.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from extraction_expectations import check_report
+from kg import resources
+from kg.extract import extract_report, extract_text
+from kg.pipeline import extraction_warnings
+from kg.reference import GazetteerError, forget_reference
+from kg.reports import read_report
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "phenomena"
+REPORTS = sorted(
+    p for p in FIXTURES.glob("*.txt") if (FIXTURES / f"{p.stem}.expected.json").exists()
+)
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.mark.parametrize("path", REPORTS, ids=[p.stem for p in REPORTS])
+def test_phenomenon_report(path: Path) -> None:
+    check = check_report(path, FIXTURES / f"{path.stem}.expected.json")
+    problems = check.problems()
+    assert not problems, f"{path.name}:\n  " + "\n  ".join(problems)
+
+
+def extract(name: str):  # type: ignore[no-untyped-def]
+    return extract_report(read_report(FIXTURES / f"{name}.txt"))
+
+
+def test_a_publisher_the_reference_lacks_is_found_from_its_self_description() -> None:
+    for name, label in (
+        ("es-cifras-clave", "Fundación Manos Unidas"),
+        ("fr-chiffres-cles", "Solidarité Kivu Santé"),
+        ("en-sitrep-camps", "Kakuma Relief Alliance"),
+    ):
+        extraction = extract(name)
+        assert extraction.publisher is not None and extraction.publisher.label == label
+        assert extraction.publisher_confidence == "high", extraction.publisher_evidence
+        assert any("describes itself" in e for e in extraction.publisher_evidence)
+        assert extraction_warnings(extraction) == []
+
+
+def test_a_page_that_names_no_publisher_says_so_and_warns() -> None:
+    extraction = extract("en-no-publisher")
+    assert extraction.publisher is None and extraction.publisher_confidence == "none"
+    assert extraction.to_json()["publisher_confidence"] == "none"
+    [warning] = extraction_warnings(extraction)
+    assert "en-no-publisher.txt" in warning and "no publisher" in warning
+
+
+def test_the_most_named_organisation_is_not_the_publisher() -> None:
+    text = (
+        "Funded by UNICEF. UNICEF supplies arrive weekly; UNICEF staff visit monthly.\n"
+        "At Hope Relief Network, we treated 1,200 children in Juba in 2023."
+    )
+    extraction = extract_text(text)
+    assert extraction.publisher is not None
+    assert extraction.publisher.label == "Hope Relief Network"
+
+
+def test_places_are_towns_camps_and_admin_areas_with_the_names_the_text_uses() -> None:
+    places = {p.label: p for p in extract("en-sitrep-camps").places}
+    camp = places["Kakuma refugee camp"]
+    assert camp.kind == "camp" and camp.level == 4
+    assert camp.parent == "https://w3id.org/humanitarian-kg/id/place/ke"
+    assert places["Kalobeyei settlement"].kind == "camp"
+    town = places["Lokichokio"]  # GeoNames' spelling; the text says "Lokichogio"
+    assert town.kind == "town" and town.geonames and "Lokichogio" in town.names
+    assert town.lat is not None and town.lon is not None
+    county = places["Turkana"]
+    assert county.kind == "reference" and "Turkana County" in county.names
+
+
+def test_the_country_is_inferred_from_its_places_when_the_page_never_names_it() -> None:
+    extraction = extract("en-exonyms-ukraine")
+    assert extraction.country is not None and extraction.country.label == "Ukraine"
+    names = {n for p in extraction.places for n in p.names}
+    assert {"Kiev", "Kharkov", "Odessa"} <= names
+
+
+def test_a_bare_congo_with_congolese_provinces_is_the_democratic_republic() -> None:
+    text = "Our teams in Congo treated 3,000 cholera patients in North Kivu and Ituri in 2023."
+    extraction = extract_text(text, publisher="MSF")
+    assert extraction.country is not None and extraction.country.iri.endswith("/place/cd")
+
+
+def test_places_no_reference_holds_are_described_in_the_report_graph() -> None:
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import RDFS
+
+    from kg.emit import emit_report
+    from kg.namespaces import HKG
+
+    extraction = extract("en-sitrep-camps")
+    graph = emit_report(extraction)
+    described = [
+        p for f in extraction.figures() for p in f.places if p.kind != "reference"
+    ] + [p.place for p in extraction.presences if p.place.kind != "reference"]
+    assert described, "the fixture's figures name towns and camps"
+    for place in described:
+        node = URIRef(place.iri)
+        assert (node, RDFS.label, Literal(place.label)) in graph
+        assert (node, HKG.adminLevel, None) in graph and (node, HKG.partOf, None) in graph
+        if place.kind == "town":
+            assert (node, HKG.geonamesId, None) in graph
+        else:
+            assert (node, HKG.newlyDetected, Literal(True)) in graph
+
+
+@pytest.fixture()
+def home_with_gazetteer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the project's data with the fixture P-code table in data/gazetteers/."""
+    home = tmp_path / "home"
+    for part in ("ontology", "shapes", "queries", "data/reference", "data/lexicon"):
+        shutil.copytree(ROOT / part, home / part)
+    (home / "data" / "gazetteers").mkdir(parents=True)
+    shutil.copy(
+        ROOT / "tests" / "fixtures" / "gazetteers" / "tcd-adm2-fixture.csv",
+        home / "data" / "gazetteers",
+    )
+    (home / "pyproject.toml").write_text("", encoding="utf-8")
+    monkeypatch.setenv("KG_HOME", str(home))
+    monkeypatch.setenv("KG_CACHE_DIR", str(tmp_path / "cache"))
+    resources.clear_cache()
+    forget_reference()
+    from kg.extract import lexicons
+
+    monkeypatch.setattr(lexicons, "_BUILT", {})
+    yield home
+    resources.clear_cache()
+    forget_reference()
+
+
+def test_a_pcode_gazetteer_resolves_admin2_names_to_their_pcodes(
+    home_with_gazetteer: Path,
+) -> None:
+    extraction = extract_report(read_report(FIXTURES / "fr-pcodes-tchad.txt"))
+    by_label = {p.label: p for p in extraction.places}
+    assert by_label["Assoungha"].iri.endswith("/place/tdx0101")
+    assert by_label["Abdi"].iri.endswith("/place/tdx0103")
+    assert by_label["Assoungha"].level == 2
+    from kg.reference import load_reference
+
+    reference = load_reference()
+    assoungha = reference.places["https://w3id.org/humanitarian-kg/id/place/tdx0101"]
+    assert assoungha.pcode == "TDX0101"
+    ouaddai = reference.places[assoungha.parent or ""]
+    assert ouaddai.iso == "TD-OD" and ouaddai.pcode == "TDX01"  # ISO's region, P-code added
+
+
+def test_a_file_that_is_no_pcode_table_is_refused_with_its_name(
+    home_with_gazetteer: Path,
+) -> None:
+    bad = home_with_gazetteer / "data" / "gazetteers" / "notes.csv"
+    bad.write_text("name,population\nAbeche,80000\n", encoding="utf-8")
+    forget_reference()
+    from kg.reference import build_graphs
+
+    with pytest.raises(GazetteerError, match=r"notes\.csv:1: no admin1Pcode"):
+        build_graphs()
+
+
+def test_kg_build_names_a_report_with_no_publisher_and_builds_the_rest(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from kg.cli import app
+
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    shutil.copy(FIXTURES / "en-no-publisher.txt", reports)
+    shutil.copy(FIXTURES / "en-tables-breakdowns.txt", reports)
+    result = CliRunner().invoke(
+        app, ["build", str(reports), "--store", str(tmp_path / "store"), "--workers", "1"]
+    )
+    output = " ".join(result.output.split())
+    assert result.exit_code == 1, result.output
+    assert "en-no-publisher.txt: no publisher" in output and "sidecar" in output
+    assert "1 built, 1 failed" in output
+
+
+def test_kg_build_warns_about_a_publisher_found_on_weak_evidence(tmp_path: Path) -> None:
+    from typer.testing import CliRunner
+
+    from kg.cli import app
+
+    reports = tmp_path / "reports"
+    reports.mkdir()
+    (reports / "weak.txt").write_text(
+        "Flood update\n\nUNICEF estimates that 40,000 children need help in Sindh.\n",
+        encoding="utf-8",
+    )
+    extraction = extract_report(read_report(reports / "weak.txt"))
+    assert extraction.publisher_confidence == "low"
+    result = CliRunner().invoke(
+        app, ["build", str(reports), "--store", str(tmp_path / "store"), "--workers", "1"]
+    )
+    output = " ".join(result.output.split())
+    assert result.exit_code == 0, result.output
+    assert "warning:" in output and "weak.txt: publisher 'UNICEF' found on weak evidence" in output
