@@ -34,7 +34,7 @@ from kg.reference import Reference, _common_words
 GEONAMES_MIN_POPULATION = 1000
 TOWN_LEVEL = 4
 INFERENCE_MIN_POPULATION = 100_000  # towns that vote for the country of a report
-_VERSION = "gazetteer 2"
+_VERSION = "gazetteer 3"
 _TOKEN = re.compile(r"[a-z0-9]+")
 
 
@@ -205,7 +205,11 @@ class Gazetteer:
             (j, codes, name_key), kind = best
             start, end = tokens[i][0], tokens[j - 1][1]
             weak = name_key in world.weak and kind != "name"
-            if _joined(text, start, end) and not (weak and not text[start].isupper()):
+            # a province or town named like a common word, or in two or three letters ("SD"),
+            # says nothing about the country
+            if _joined(text, start, end) and not (
+                weak and (kind == "place" or not text[start].isupper())
+            ):
                 out.append((start, end, codes, kind))
             i = j
         return out
@@ -375,9 +379,12 @@ def _world_index(
                 country_keys.setdefault(key(term.text), set()).add(code)
         country_keys.setdefault(key(concept.label), set()).add(code)
     for code, rows in country_names().items():
-        for _, name, kind in rows:
+        for lang, name, kind in rows:
             if kind == "demonym":
                 demonyms.setdefault(key(name), set()).add(code)
+            elif lang == "en" and kind in {"short", "alias"} and name.endswith("a"):
+                # "Sri Lankan", "Kenyan", "Colombian": the adjective of a name in -a
+                demonyms.setdefault(key(name + "n"), set()).add(code)
             elif kind == "ambiguous":
                 country_keys.setdefault(key(name), set()).add(code)
     place_keys: dict[str, set[str]] = {}

@@ -101,8 +101,9 @@ _RANGE_RE = re.compile(
     rf"|(?<![\w\-/]){_y('ye')}\s*(?:-|–|—|/|to|à|a)\s*(?P<yf>(?:19|20)?\d\d)(?![\w\-/])"
 )
 _SINCE_RE = re.compile(
-    r"\b(?:since|ever\s+since|depuis|desde)\s+(?:(?:the\s+)?(?:start|beginning)\s+of\s+|"
-    r"(?:le\s+)?d[eé]but\s+|el\s+inicio\s+de\s+|(?:le|la|el|the)\s+)?$"
+    # "since 2015", "since the start of 2022", "since its inception in 2008", "depuis le début
+    # de 2020", "desde marzo": a few words may come between, not a clause boundary
+    r"\b(?:since|ever\s+since|depuis|desde)\s+(?:[\w'’-]+\s+){0,4}?$"
 )
 _AS_OF_RE = re.compile(
     r"\b(?:as\s+(?:of|at)|up\s+to|until|by\s+the\s+end\s+of|by|at\s+the\s+end\s+of|"

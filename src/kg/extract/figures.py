@@ -804,7 +804,8 @@ def extract_figures(
         )
         if not explicit or not _countable(ctx, counted):
             counted = _of_which(ctx, figures, number, sentence, counted)
-        if _staff(ctx, counted) and not verb:
+        governed = bool(verb) and verb in doc.text[max(0, number.start - 25) : number.start]
+        if _staff(ctx, counted) and not governed:  # "trained 200 staff" is work
             skip("a count of the publisher's staff, not of its work")
             continue
         if (

@@ -192,7 +192,8 @@ def _mark_boilerplate(
             line.boilerplate = True
         elif text and (
             _starts_with(text, cues.get("line", []))
-            or any(cue in text for cue in cues.get("credit", []))
+            # a photo credit on a line of its own (a long paragraph may end with one)
+            or (len(text) < 200 and any(cue in text for cue in cues.get("credit", [])))
         ):
             line.boilerplate = True
             if any(cue in text for cue in cues.get("credit", [])):
