@@ -379,7 +379,7 @@ def test_updates_sent_as_queries_are_refused_with_a_clear_message(server: Runnin
 def test_service_is_refused(server: Running, query: str) -> None:
     for resp in (get(server, query), post_form(server, [("query", query)]),
                  post_direct(server, query)):
-        assert resp.status == 403
+        assert resp.status in (400, 403)  # 400: rdflib cannot parse it, so it is not run
         assert "SERVICE" in resp.text
 
 
@@ -451,6 +451,19 @@ def test_workers_do_not_outlive_a_killed_server(store_path: Path) -> None:
     assert not any(_alive(p) for p in pids)
 
 
+def _children(pid: int) -> list[int]:
+    """The child processes of `pid` (Linux; [] elsewhere). Threads come and go meanwhile."""
+    if not sys.platform.startswith("linux"):
+        return []
+    out = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out += [int(p) for p in (task / "children").read_text().split()]
+        except OSError:  # the thread ended between the listing and the read
+            continue
+    return out
+
+
 def test_kg_serve_command(store_path: Path, tmp_path: Path) -> None:
     """`kg serve` as users run it: prints its URL, answers, stops on SIGTERM with its workers."""
     import re
@@ -461,7 +474,7 @@ def test_kg_serve_command(store_path: Path, tmp_path: Path) -> None:
                                              "from kg.cli import app; app()"]
     proc = subprocess.Popen(
         [*command, "serve", "--port", "0", "--store", str(store_path), "--timeout", "5",
-         "--max-results", "100", "--quiet"],
+         "--workers", "2", "--max-results", "100", "--quiet"],
         stderr=subprocess.PIPE, text=True)
     assert proc.stderr is not None
     try:
@@ -471,9 +484,7 @@ def test_kg_serve_command(store_path: Path, tmp_path: Path) -> None:
         url = match.group(1)
         assert request(url + "/sparql?query=ASK%7B%7D").status == 200
         assert request(url + "/sparql?query=SELECT%20*%20%7B%3Fs%20%3Fp%20%3Fo%7D").status == 422
-        children = [int(p) for task in Path(f"/proc/{proc.pid}/task").glob("*")
-                    for p in (task / "children").read_text().split()
-                    ] if sys.platform.startswith("linux") else []
+        children = _children(proc.pid)
         assert len(children) == 2 or not sys.platform.startswith("linux")  # the two workers
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == 0
