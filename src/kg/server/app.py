@@ -319,6 +319,7 @@ class Handler(BaseHTTPRequestHandler):
         (not 501) for a method this server does not know."""
         config = self.server.config
         self.command = None  # type: ignore[assignment]
+        self.requestline, self.request_version = "", "HTTP/1.1"  # until a request line is read
         self.server._request.client = ""
         try:
             self._phase = "idle"
@@ -337,6 +338,9 @@ class Handler(BaseHTTPRequestHandler):
                 self.close_connection = True
                 return
             if not self.parse_request():  # it answered the error itself (send_error)
+                return
+            if self.request_version == "HTTP/0.9":  # no headers to answer with: refuse it
+                self.send_error(400, "HTTP/0.9 requests are not supported")
                 return
             self._phase = "body"
             self._reader.deadline = time.monotonic() + config.request_timeout
@@ -378,7 +382,9 @@ class Handler(BaseHTTPRequestHandler):
                    explain: str | None = None) -> None:
         """http.server's own errors (bad request line, 414, 431, 505…) as one plain-text
         line with the usual headers, never its HTML page."""
-        short, long = self.responses.get(code, ("error", ""))
+        short, _long = self.responses.get(code, ("error", ""))
+        if self.request_version == "HTTP/0.9":  # unparsed yet: a status line all the same
+            self.request_version = "HTTP/1.0"
         text = message or short
         if explain and explain not in text:
             text = f"{text}: {explain}"
@@ -573,14 +579,17 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", answer.content_type)
         self.send_header("Content-Length", str(len(answer.body)))
         origin = getattr(self, "headers", None) and self.headers.get("Origin")
-        for name, value in cors_headers(self.server.cors, origin):
-            self.send_header(name, value)
-        self.send_header("X-Content-Type-Options", "nosniff")
+        headers = [*cors_headers(self.server.cors, origin),
+                   ("X-Content-Type-Options", "nosniff")]
         if answer.content_type.startswith("text/html"):
-            self.send_header("Content-Security-Policy", CSP)
-            self.send_header("Referrer-Policy", "no-referrer")
-        for name, value in answer.headers:
-            self.send_header(name, value)
+            headers += [("Content-Security-Policy", CSP), ("Referrer-Policy", "no-referrer")]
+        headers += answer.headers
+        vary = list(dict.fromkeys(v for name, v in headers if name.lower() == "vary"))
+        for name, value in headers:
+            if name.lower() != "vary":
+                self.send_header(name, value)
+        if vary:
+            self.send_header("Vary", ", ".join(vary))
         if self.close_connection:
             self.send_header("Connection", "close")
         self.end_headers()
