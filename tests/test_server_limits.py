@@ -303,3 +303,29 @@ def test_the_queue_has_a_deadline(store_path: Path) -> None:
         assert status == 503 and "busy" in body and headers.get("retry-after") == "1"
         assert time.monotonic() - started < 4
         slow.join(timeout=30)
+
+
+def test_behind_a_proxy_the_client_header_names_the_client(store_path: Path) -> None:
+    """With --client-header, the per-client cap applies per forwarded address."""
+    with running_server(store_path, workers=3, timeout=2.0, per_client=1, slow_after=None,
+                        client_header="X-Forwarded-For") as proxied:
+        host, port = host_port(proxied)
+        results: dict[str, int] = {}
+
+        def run(name: str, forwarded: str) -> None:
+            conn = http.client.HTTPConnection(host, port, timeout=60)
+            conn.request("POST", "/sparql", urlencode({"query": SLOW}).encode(), {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "X-Forwarded-For": forwarded})
+            results[name] = conn.getresponse().status
+            conn.close()
+
+        threads = [threading.Thread(target=run, args=args) for args in (
+            ("a", "203.0.113.1"), ("b", "198.51.100.7, 203.0.113.2"), ("a-again", "203.0.113.1"))]
+        for t in threads:
+            t.start()
+            time.sleep(0.1)
+        for t in threads:
+            t.join(timeout=30)
+        assert results["a"] == 504 and results["b"] == 504  # two clients: both ran
+        assert results["a-again"] == 429  # the same client, over its cap of 1

@@ -652,7 +652,7 @@ def serve(
         "--slow-after", help="Seconds after which a query is long: it runs at the lowest CPU "
         "priority, and only one per client and half the workers may be long at once "
         "(0: no such rule).")
-    ] = 0.5,
+    ] = 1.0,
     per_client: Annotated[int, typer.Option(
         "--per-client", help="Requests one client may have running or waiting (then 429).")
     ] = 8,

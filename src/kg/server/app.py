@@ -102,7 +102,7 @@ class ServerConfig:
     workers: int | None = None
     max_body: int = 1_000_000
     queue_timeout: float = 5.0  # how long a request may wait for a free worker (then 503)
-    slow_after: float | None = 0.5  # a query running longer is long (lowest CPU priority)
+    slow_after: float | None = 1.0  # a query running longer is long (lowest CPU priority)
     max_slow: int | None = None  # long queries at once (None: half the workers)
     client_slow: int = 1  # long queries at once per client
     per_client: int = 8  # requests running or waiting per client (then 429)

@@ -11,8 +11,13 @@ How the workers are shared (so that a few runaway queries cannot starve cheap on
 
 - **Fair queue.** A request waits for an idle worker at most `wait` seconds (then
   `PoolBusy`, 503). When a worker comes free it goes to the waiting request whose client has
-  the fewest queries running, oldest first: a client flooding the endpoint waits behind
-  everyone else's first query.
+  the fewest queries running, then the one whose client used the workers least lately
+  (worker-seconds, halved every `USAGE_HALF_LIFE` seconds), oldest first: cheap queries go
+  before those of a client whose queries run long.
+- **A worker kept for light clients.** A *heavy* client (one with a long query running, or
+  that used more than `slow_after` worker-seconds lately) gets a worker only while more
+  than `reserve` are idle (1 with two workers or more): the last worker is always there for
+  everyone else.
 - **Per-client cap.** A client (an address, see kg.server.app) may have at most
   `per_client` requests running or waiting; the next one is refused at once (429).
 - **Long queries step aside.** A query still running after `slow_after` seconds is *long*:
@@ -40,6 +45,7 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
@@ -99,6 +105,9 @@ class _Ticket:
     event: threading.Event = field(default_factory=threading.Event)
 
 
+USAGE_HALF_LIFE = 10.0  # seconds: how fast a client's past use of the workers is forgotten
+
+
 @dataclass
 class PoolStats:
     jobs: int = 0
@@ -140,6 +149,8 @@ class WorkerPool:
         self.max_slow = max(1, size // 2) if max_slow is None else max_slow
         self.client_slow = client_slow
         self.per_client = per_client
+        self.reserve = 0 if size < 2 else 1
+        self.heavy_usage = slow_after if slow_after is not None else float("inf")
         self.stats = PoolStats()
         self.network_note: str | None = None  # why workers could not give up the network
         self._lock = threading.Lock()
@@ -149,6 +160,7 @@ class WorkerPool:
         self._running: Counter[str] = Counter()  # per client: queries holding a worker
         self._queued: Counter[str] = Counter()  # per client: requests waiting for one
         self._slow: Counter[str] = Counter()  # per client: long queries running
+        self._usage: dict[str, tuple[float, float]] = {}  # client: (worker-seconds, when)
         self._workers: set[_Worker] = set()
         self._closed = False
         self._spawn_requests: queue.Queue[int | None] = queue.Queue()
@@ -176,6 +188,7 @@ class WorkerPool:
         w = self._acquire(client, patience)
         healthy = False
         slow = False
+        started = time.monotonic()
         try:
             w.conn.send(job)
             first = timeout if self.slow_after is None else min(timeout, self.slow_after)
@@ -198,7 +211,7 @@ class WorkerPool:
                 f"the query worker died while running the query ({exc!r})"
             ) from exc
         finally:
-            self._release(w, client, healthy, slow)
+            self._release(w, client, healthy, slow, time.monotonic() - started)
 
     def _acquire(self, client: str, patience: float) -> _Worker:
         with self._lock:
@@ -227,14 +240,37 @@ class WorkerPool:
             return ticket.worker
 
     def _dispatch(self) -> None:
-        """Hand idle workers to waiting requests, fewest-running client first (lock held)."""
+        """Hand idle workers to waiting requests (lock held): fewest-running client first,
+        then least used lately, then oldest; a heavy client only while more than `reserve`
+        workers are idle."""
         while self._idle and self._waiting:
-            ticket = min(self._waiting, key=lambda t: (self._running[t.client], t.seq))
+            now = time.monotonic()
+            order = sorted(self._waiting, key=lambda t: (
+                self._running[t.client], self._used(t.client, now), t.seq))
+            ticket = next((t for t in order if len(self._idle) > self.reserve
+                           or not self._heavy(t.client, now)), None)
+            if ticket is None:
+                return
             self._waiting.remove(ticket)
             self._drop(self._queued, ticket.client)
             self._running[ticket.client] += 1
             ticket.worker = self._idle.pop()
             ticket.event.set()
+
+    def _used(self, client: str, now: float) -> float:
+        """The client's worker-seconds, halved every USAGE_HALF_LIFE seconds (lock held)."""
+        seconds, when = self._usage.get(client, (0.0, now))
+        return seconds * 0.5 ** ((now - when) / USAGE_HALF_LIFE)
+
+    def _heavy(self, client: str, now: float) -> bool:
+        return self._slow[client] > 0 or self._used(client, now) >= self.heavy_usage
+
+    def _charge(self, client: str, seconds: float) -> None:
+        now = time.monotonic()
+        self._usage[client] = (self._used(client, now) + seconds, now)
+        if len(self._usage) > 10_000:  # forget clients whose use has faded
+            for name in [c for c in self._usage if self._used(c, now) < 0.01]:
+                del self._usage[name]
 
     def _become_slow(self, w: _Worker, client: str) -> None:
         """The query on `w` passed slow_after: let it go on at the lowest CPU priority, or
@@ -263,9 +299,11 @@ class WorkerPool:
         except (OSError, AttributeError) as exc:  # gone already, or not a POSIX system
             log.debug("could not lower the priority of worker %d: %s", w.process.pid, exc)
 
-    def _release(self, w: _Worker, client: str, healthy: bool, slow: bool) -> None:
+    def _release(self, w: _Worker, client: str, healthy: bool, slow: bool,
+                 seconds: float) -> None:
         with self._lock:
             self._drop(self._running, client)
+            self._charge(client, seconds)
             if slow:
                 self._drop(self._slow, client)
             keep = healthy and not w.niced and not self._closed
