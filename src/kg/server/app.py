@@ -136,7 +136,7 @@ class KGServer(ThreadingHTTPServer):
         self.cors = parse_cors(config.cors)
         self._connections: Counter[str] = Counter()
         self._connections_lock = threading.Lock()
-        self._request = threading.local()  # the client of the request this thread answers
+        self.current = threading.local()  # .client: the client of the request a thread answers
         workers = config.worker_count()
         endpoint = config.endpoint
         if endpoint is not None:  # the client gives up at the time limit; nothing is retried
@@ -204,7 +204,7 @@ class KGServer(ThreadingHTTPServer):
     @property
     def client(self) -> str:
         """The client of the request the calling thread answers ("" outside a request)."""
-        return str(getattr(self._request, "client", ""))
+        return str(getattr(self.current, "client", ""))
 
     def run_job(self, job: Job, timeout: float | None = None) -> Answer:
         """Run a job on the pool (or the remote endpoint); time-outs, a busy pool, the sharing
@@ -320,7 +320,7 @@ class Handler(BaseHTTPRequestHandler):
         config = self.server.config
         self.command = None  # type: ignore[assignment]
         self.requestline, self.request_version = "", "HTTP/1.1"  # until a request line is read
-        self.server._request.client = ""
+        self.server.current.client = ""
         try:
             self._phase = "idle"
             self._reader.deadline = time.monotonic() + config.idle_timeout
@@ -344,7 +344,7 @@ class Handler(BaseHTTPRequestHandler):
                 return
             self._phase = "body"
             self._reader.deadline = time.monotonic() + config.request_timeout
-            self.server._request.client = self._client()
+            self.server.current.client = self._client()
             method = getattr(self, "do_" + self.command, None)
             if method is None:
                 self._not_allowed()
@@ -361,7 +361,7 @@ class Handler(BaseHTTPRequestHandler):
             self.close_connection = True
         finally:
             self._reader.deadline = None
-            self.server._request.client = ""
+            self.server.current.client = ""
 
     def _client(self) -> str:
         header = self.server.config.client_header
