@@ -116,3 +116,27 @@ def bindings_for(query: NamedQuery, params: dict[str, str]) -> dict[str, str]:
         assert param is not None
         out["$param_" + name] = nt_term(param, value)
     return out
+
+
+@contextmanager
+def kg_serve_process(store: Path, *options: str) -> Iterator[str]:
+    """`kg serve` as users run it, in its own process, on a free loopback port: its URL."""
+    import re
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "kg", "serve", "--port", "0", "--store", str(store),
+               "--quiet", *options]
+    proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)  # noqa: S603
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        match = re.search(r"serving (http://[0-9.:]+)/", line)
+        assert match, f"kg serve did not start: {line}"
+        yield match.group(1)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()

@@ -25,6 +25,7 @@ from server_support import Response, Running, request, running_server, seed_stor
 
 ID = "https://w3id.org/humanitarian-kg/id/"
 HKG = "https://w3id.org/humanitarian-kg/ontology#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
 G_ONTOLOGY = ID + "graph/ontology"
 G_REFERENCE = ID + "graph/reference"
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
@@ -197,10 +198,21 @@ def test_query_content_type_describe(server: Running) -> None:
 
 
 def test_query_content_type_construct(server: Running) -> None:
-    resp = post_direct(server, "CONSTRUCT { <http://example.org/s> <http://example.org/p> 1 } "
-                               "WHERE {}")
+    """The W3C text as it is: relative IRIs resolve against the request's URL (issue 20: they
+    had no base and gave 400; an earlier test had rewritten them as absolute IRIs)."""
+    resp = post_direct(server, "CONSTRUCT { <s> <p> 1 } WHERE {}")
+    assert resp.status == 200, resp.text
     assert resp.media_type == "text/turtle"
-    assert len(graph(resp)) == 1
+    base = server.url + "/"
+    assert graph(resp) == {ox.Triple(ox.NamedNode(base + "s"), ox.NamedNode(base + "p"),
+                                     ox.Literal("1", datatype=ox.NamedNode(XSD + "integer")))}
+    resp = post_direct(server, "SELECT ?x WHERE { BIND(<x> AS ?x) }", "?format=json")
+    assert solutions(resp) == [{"x": base + "x"}]
+
+
+def test_a_query_base_wins_over_the_request_url(server: Running) -> None:
+    resp = post_direct(server, "BASE <http://example.org/a/> SELECT ?x WHERE { BIND(<x> AS ?x) }")
+    assert solutions(resp) == [{"x": "http://example.org/a/x"}]
 
 
 # --- content negotiation -------------------------------------------------------------------
@@ -252,6 +264,46 @@ def test_browser_accept_gets_results_not_an_error(server: Running) -> None:
     browser = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
     assert get(server, "ASK {}", accept=browser).status == 200
     assert get(server, f"DESCRIBE <{ID}org/msf>", accept=browser).status == 200
+
+
+@pytest.mark.parametrize(
+    ("query", "formats", "media"),
+    [
+        (SELECT_SECTORS, ["tsv", "text/tab-separated-values"], "text/tab-separated-values"),
+        (SELECT_SECTORS, ["csv", "text/csv"], "text/csv"),
+        (CONSTRUCT_ORGS, ["rdf+xml", "application/rdf+xml"], "application/rdf+xml"),
+        (CONSTRUCT_ORGS, ["json-ld", "application/ld+json"], "application/ld+json"),
+        (CONSTRUCT_ORGS, ["turtle", "turtle"], "text/turtle"),
+    ],
+)
+def test_format_given_twice_as_sparqlwrapper_does(
+    server: Running, query: str, formats: list[str], media: str
+) -> None:
+    """Issue 20: SPARQLWrapper sends `format=tsv&format=text/tab-separated-values`; that was
+    400 "format given 2 times"."""
+    fields = [("query", query)] + [("format", f) for f in formats] + [("output", formats[0])]
+    resp = post_form(server, fields)
+    assert resp.status == 200, resp.text
+    assert resp.media_type == media
+
+
+@pytest.mark.parametrize(
+    ("query", "accept"),
+    [
+        ("ASK {}", "image/png"),
+        (SELECT_SECTORS, "text/turtle"),
+        (CONSTRUCT_ORGS, "application/sparql-results+json"),
+        (CONSTRUCT_ORGS, "text/csv, text/html"),
+    ],
+)
+def test_accept_that_matches_nothing_is_406(server: Running, query: str, accept: str) -> None:
+    """Issue 20: it fell back to a default format instead."""
+    resp = get(server, query, accept=accept)
+    assert resp.status == 406
+    assert resp.media_type == "text/plain"
+    assert "format=" in resp.text and accept.split(",")[0] in resp.text
+    assert get(server, query, accept=accept + ", */*;q=0.1").status == 200
+    assert request(server.url + "/id/org/msf", headers={"Accept": "image/png"}).status == 406
 
 
 def test_csv_of_a_named_query_matches_kg_query(server: Running, store: ox.Store) -> None:
@@ -379,7 +431,7 @@ def test_updates_sent_as_queries_are_refused_with_a_clear_message(server: Runnin
 def test_service_is_refused(server: Running, query: str) -> None:
     for resp in (get(server, query), post_form(server, [("query", query)]),
                  post_direct(server, query)):
-        assert resp.status == 403
+        assert resp.status in (400, 403)  # 400: rdflib cannot parse it, so it is not run
         assert "SERVICE" in resp.text
 
 
@@ -416,6 +468,8 @@ def test_result_cap_is_an_error_status(strict: Running) -> None:
     assert get(strict, "SELECT * WHERE { ?s ?p ?o } LIMIT 25").status == 200
     constructed = post_direct(strict, "CONSTRUCT WHERE { ?s ?p ?o }")
     assert constructed.status == 422
+    assert "more than 25 triples" in constructed.text  # issue 20: it said "rows"
+    assert "more than 25 rows" in resp.text
 
 
 def _alive(pid: int) -> bool:
@@ -451,6 +505,19 @@ def test_workers_do_not_outlive_a_killed_server(store_path: Path) -> None:
     assert not any(_alive(p) for p in pids)
 
 
+def _children(pid: int) -> list[int]:
+    """The child processes of `pid` (Linux; [] elsewhere). Threads come and go meanwhile."""
+    if not sys.platform.startswith("linux"):
+        return []
+    out = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            out += [int(p) for p in (task / "children").read_text().split()]
+        except OSError:  # the thread ended between the listing and the read
+            continue
+    return out
+
+
 def test_kg_serve_command(store_path: Path, tmp_path: Path) -> None:
     """`kg serve` as users run it: prints its URL, answers, stops on SIGTERM with its workers."""
     import re
@@ -461,7 +528,7 @@ def test_kg_serve_command(store_path: Path, tmp_path: Path) -> None:
                                              "from kg.cli import app; app()"]
     proc = subprocess.Popen(
         [*command, "serve", "--port", "0", "--store", str(store_path), "--timeout", "5",
-         "--max-results", "100", "--quiet"],
+         "--workers", "2", "--max-results", "100", "--quiet"],
         stderr=subprocess.PIPE, text=True)
     assert proc.stderr is not None
     try:
@@ -471,9 +538,7 @@ def test_kg_serve_command(store_path: Path, tmp_path: Path) -> None:
         url = match.group(1)
         assert request(url + "/sparql?query=ASK%7B%7D").status == 200
         assert request(url + "/sparql?query=SELECT%20*%20%7B%3Fs%20%3Fp%20%3Fo%7D").status == 422
-        children = [int(p) for task in Path(f"/proc/{proc.pid}/task").glob("*")
-                    for p in (task / "children").read_text().split()
-                    ] if sys.platform.startswith("linux") else []
+        children = _children(proc.pid)
         assert len(children) == 2 or not sys.platform.startswith("linux")  # the two workers
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=20) == 0
@@ -616,6 +681,15 @@ def test_unknown_resource_is_404(server: Running) -> None:
     html = request(server.url + "/id/org/no-such-organisation", headers={"Accept": "text/html"})
     assert html.status == 404 and html.media_type == "text/html"
     assert request(server.url + "/id/" + quote("org/<bad>")).status == 404
+
+
+@pytest.mark.parametrize("path", ["org/a%25", "org/%25ZZ", "org/%5Bx%5D", "a%2", "a#b#c"])
+def test_malformed_id_iris_are_404(server: Running, path: str) -> None:
+    """Issue 20: an /id/ path that makes no IRI was 400 (the binding failed); nothing can be
+    known about it, so 404."""
+    for accept in ("text/turtle", "text/html"):
+        resp = request(f"{server.url}/id/{path}", headers={"Accept": accept})
+        assert resp.status == 404, (path, resp.status, resp.text)
 
 
 def test_ontology(server: Running, store: ox.Store) -> None:

@@ -679,9 +679,29 @@ def serve(
     max_results: Annotated[int, typer.Option(
         "--max-results", help="Most rows or triples a query may return (then HTTP 422).")
     ] = 10_000,
-    workers: Annotated[int, typer.Option(
-        help="Query worker processes (with --endpoint: requests sent to it at once).")
-    ] = 2,
+    workers: Annotated[int | None, typer.Option(
+        help="Query worker processes (default: two per core, 4 to 16; with --endpoint: "
+        "requests sent to it at once, default 2).")
+    ] = None,
+    cors: Annotated[str, typer.Option(
+        "--cors", help="Access-Control-Allow-Origin: '*' (any origin), 'none', or "
+        "comma-separated origins (https://a.example,https://b.example).")
+    ] = "*",
+    slow_after: Annotated[float, typer.Option(
+        "--slow-after", help="Seconds after which a query is long: it runs at the lowest CPU "
+        "priority, and only one per client and half the workers may be long at once "
+        "(0: no such rule).")
+    ] = 1.0,
+    per_client: Annotated[int, typer.Option(
+        "--per-client", help="Requests one client may have running or waiting (then 429).")
+    ] = 8,
+    max_connections: Annotated[int, typer.Option(
+        "--max-connections", help="Open connections at once (then 503 at once).")
+    ] = 256,
+    client_header: Annotated[str | None, typer.Option(
+        "--client-header", help="Behind a reverse proxy: the header naming the client (e.g. "
+        "X-Forwarded-For, its last address), for the per-client limits.")
+    ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No access log.")] = False,
 ) -> None:
     """Serve the store read-only: SPARQL 1.1 endpoint, linked-data pages and a query page.
@@ -694,8 +714,16 @@ def serve(
     from kg.server.app import KGServer, ServerConfig
     from kg.server.app import serve as run_server
 
-    if timeout <= 0 or max_results < 1 or workers < 1:
+    if timeout <= 0 or max_results < 1 or (workers is not None and workers < 1):
         raise fail("--timeout must be > 0, --max-results and --workers >= 1", 2)
+    if slow_after < 0 or per_client < 1 or max_connections < 1:
+        raise fail("--slow-after must be >= 0, --per-client and --max-connections >= 1", 2)
+    from kg.server.app import parse_cors
+
+    try:
+        parse_cors(cors)
+    except ValueError as exc:
+        raise fail(str(exc), 2) from None
     if store is not None and endpoint is not None:
         raise fail("give --store or --endpoint, not both", 2)
     if user is not None and endpoint is None:
@@ -709,13 +737,17 @@ def serve(
         remote = Endpoint(endpoint, user=user, password=password, timeout=timeout, retries=0)
     config = ServerConfig(store=store if remote is None else None, endpoint=remote, host=host,
                           port=port, timeout=timeout, max_results=max_results, workers=workers,
-                          quiet=quiet)
+                          cors=cors, slow_after=slow_after or None, per_client=per_client,
+                          max_connections=max_connections,
+                          client_connections=min(64, max_connections),
+                          client_header=client_header, quiet=quiet)
 
     def ready(server: KGServer) -> None:
+        count = config.worker_count()
         if server.remote is None:
-            limits = f"{workers} workers"
+            limits = f"{count} workers"
         else:
-            limits = f"proxy to {server.remote.label}, {workers} at once"
+            limits = f"proxy to {server.remote.label}, {count} at once"
         err.print(f"serving {server.url}/  (SPARQL endpoint {server.url}/sparql; "
                   f"{limits}, timeout {timeout:g} s, max {max_results} results); "
                   "Ctrl-C stops")

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
+
+if TYPE_CHECKING:
+    from kg.server.worker import Answer
 
 
 @dataclass(frozen=True)
@@ -132,18 +136,38 @@ def by_name(name: str, offers: Sequence[Format]) -> Format | None:
 
 
 def choose(
-    accept: str | None, requested: str | None, offers: Sequence[Format]
-) -> Format:
-    """`?format=` if given and offered, else the negotiated format, else the default.
+    accept: str | None, requested: str | Sequence[str] | None, offers: Sequence[Format]
+) -> Format | None:
+    """The first `?format=` value that names an offer, else the offer `Accept` prefers; None
+    when neither finds one (the caller answers 406).
 
-    An Accept header that matches none of the offers gets the default rather than 406: many
-    clients send one list of types for every query form (SPARQLWrapper, rdflib).
+    `format` may be given more than once: SPARQLWrapper sends a short name and a media type
+    (`format=tsv&format=text/tab-separated-values`). A value naming no offer is passed over,
+    so a client's name for a format this endpoint writes under another name still gets the
+    negotiated one.
     """
-    if requested:
-        fmt = by_name(requested, offers)
+    names = (requested,) if isinstance(requested, str) else tuple(requested or ())
+    for name in names:
+        fmt = by_name(name, offers)
         if fmt is not None:
             return fmt
-    return negotiate(accept, offers) or offers[0]
+    return negotiate(accept, offers)
+
+
+def not_acceptable(
+    accept: str | None, requested: str | Sequence[str] | None, offers: Sequence[Format]
+) -> Answer:
+    """The 406 answer: what was asked for, and what this endpoint can write instead."""
+    from kg.server.worker import error
+
+    names = (requested,) if isinstance(requested, str) else tuple(requested or ())
+    asked = "; ".join(filter(None, [
+        f"Accept: {accept}" if accept else "",
+        f"format={', '.join(names)}" if names else "",
+    ]))
+    offered = ", ".join(f"{f.media_type} (format={f.name})" for f in offers)
+    return error(406, f"none of the formats asked for ({asked}) is one this answer can be "
+                      f"written in: {offered}")
 
 
 def format_named(name: str) -> Format:
@@ -159,6 +183,7 @@ __all__ = [
     "choose",
     "format_named",
     "negotiate",
+    "not_acceptable",
     "parse_accept",
     "quality",
 ]

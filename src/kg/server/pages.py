@@ -22,7 +22,7 @@ import pyoxigraph as ox
 
 from kg import __version__
 from kg.query import load_query
-from kg.server.formats import HTML, RDF_FORMATS, RESULTS_FORMATS, Format, choose
+from kg.server.formats import HTML, RDF_FORMATS, RESULTS_FORMATS, Format, choose, not_acceptable
 from kg.server.render import (
     ID_BASE,
     ONTOLOGY_BASE,
@@ -36,6 +36,7 @@ from kg.server.render import (
 from kg.server.worker import Answer, Job, error, serialize_triples
 
 Runner = Callable[[Job, float | None], Answer]
+Requested = str | tuple[str, ...] | None  # the `format` request parameter(s)
 Term = dict[str, Any]
 Row = dict[str, Term]
 
@@ -104,7 +105,7 @@ class LinkedData:
     def rows(
         self, text: str, bindings: Iterable[tuple[str, str]] = (), timeout: float | None = None
     ) -> list[Row]:
-        job = Job(text, format="json", bindings=tuple(bindings),
+        job = Job(text, formats=("json",), bindings=tuple(bindings),
                   max_results=INTERNAL_MAX_RESULTS)
         answer = self._run(job, timeout)
         if not answer.ok:
@@ -122,16 +123,22 @@ class LinkedData:
 
     # --- /id/… -----------------------------------------------------------------------------
 
-    def resource(self, path: str, accept: str | None, requested: str | None) -> Answer:
+    def resource(self, path: str, accept: str | None, requested: Requested) -> Answer:
         iri = ID_BASE + path
         if not path or any(c in _FORBIDDEN_IRI_CHARS or ord(c) < 0x20 for c in path):
             return error(404, f"no resource /id/{path}")
+        try:
+            ox.NamedNode(iri)
+        except ValueError:  # not an IRI at all, so nothing is known about it
+            return error(404, f"no resource /id/{path}: <{iri}> is not a valid IRI")
         fmt = choose(accept, requested, PAGE_FORMATS)
+        if fmt is None:
+            return not_acceptable(accept, requested, PAGE_FORMATS)
         alternates = _alternates(f"/id/{path}")
         binding = [("this", iri_term(iri))]
         if fmt is not HTML:
             answer = self._run(
-                Job(server_query("describe"), format=fmt.name, bindings=tuple(binding),
+                Job(server_query("describe"), formats=(fmt.name,), bindings=tuple(binding),
                     max_results=INTERNAL_MAX_RESULTS),
                 None,
             )
@@ -157,12 +164,14 @@ class LinkedData:
 
     # --- /ontology -------------------------------------------------------------------------
 
-    def ontology(self, accept: str | None, requested: str | None) -> Answer:
+    def ontology(self, accept: str | None, requested: Requested) -> Answer:
         fmt = choose(accept, requested, PAGE_FORMATS)
+        if fmt is None:
+            return not_acceptable(accept, requested, PAGE_FORMATS)
         alternates = _alternates("/ontology")
         binding = (("graph", iri_term(GRAPH_ONTOLOGY)),)
         if fmt is not HTML:
-            answer = self._run(Job(server_query("graph"), format=fmt.name, bindings=binding,
+            answer = self._run(Job(server_query("graph"), formats=(fmt.name,), bindings=binding,
                                    max_results=INTERNAL_MAX_RESULTS), None)
             return _with_headers(answer, alternates)
         try:
@@ -188,8 +197,10 @@ class LinkedData:
         data: dict[str, list[Row]] = self._cached("void", compute)
         return data
 
-    def void(self, base: str, accept: str | None, requested: str | None) -> Answer:
+    def void(self, base: str, accept: str | None, requested: Requested) -> Answer:
         fmt = choose(accept, requested, PAGE_FORMATS)
+        if fmt is None:
+            return not_acceptable(accept, requested, PAGE_FORMATS)
         alternates = _alternates("/void")
         try:
             data = self.void_data()
@@ -206,8 +217,10 @@ class LinkedData:
 
     # --- GET /sparql without a query --------------------------------------------------------
 
-    def service_description(self, base: str, accept: str | None, requested: str | None) -> Answer:
+    def service_description(self, base: str, accept: str | None, requested: Requested) -> Answer:
         fmt = choose(accept, requested, PAGE_FORMATS)
+        if fmt is None:
+            return not_acceptable(accept, requested, PAGE_FORMATS)
         try:
             graphs = self._cached("graphs", lambda: self.rows(server_query("graphs")))
         except PageError as exc:

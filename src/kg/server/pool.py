@@ -1,4 +1,5 @@
-"""A pool of query worker processes, each with the store open read-only.
+"""A pool of query worker processes, each with the store open read-only, and the rules that
+share them out among clients.
 
 Why processes: pyoxigraph cannot cancel a running query, and a thread cannot be killed. A
 query past its time limit would keep a thread (and a core) busy until it ends on its own,
@@ -6,18 +7,37 @@ which for a cartesian product is never. A worker process can be killed: the pool
 worker whose query timed out and starts a fresh one in the background, and the other workers
 go on answering meanwhile. (Measured in benchmarks/bench_server.py.)
 
-Each request checks one idle worker out, sends it the job over a socket pair and waits at
-most `timeout` seconds for the answer. When every worker is busy a request waits up to
-`wait` seconds for one, then gets `PoolBusy`.
+How the workers are shared (so that a few runaway queries cannot starve cheap ones):
+
+- **Fair queue.** A request waits for an idle worker at most `wait` seconds (then
+  `PoolBusy`, 503). When a worker comes free it goes to the waiting request whose client has
+  the fewest queries running, then the one whose client used the workers least lately
+  (worker-seconds, halved every `USAGE_HALF_LIFE` seconds), oldest first: cheap queries go
+  before those of a client whose queries run long.
+- **A worker kept for light clients.** A *heavy* client (one with a long query running, or
+  that used more than `slow_after` worker-seconds lately) gets a worker only while more
+  than `reserve` are idle (1 with two workers or more): the last worker is always there for
+  everyone else.
+- **Per-client cap.** A client (an address, see kg.server.app) may have at most
+  `per_client` requests running or waiting; the next one is refused at once (429).
+- **Long queries step aside.** A query still running after `slow_after` seconds is *long*:
+  its worker's CPU priority drops to the lowest (nice 19), so cheap queries on the other
+  workers keep the cores, and it may go on until the time limit. At most `max_slow` long
+  queries run at once, and at most `client_slow` per client: a query that would exceed
+  either is stopped there (503 or 429, with Retry-After), so long queries never hold every
+  worker. A worker whose priority was lowered is replaced once its query ends (an
+  unprivileged process cannot raise it again).
 
 Workers never outlive the server: the pool kills them on close, and on Linux each worker
 asks the kernel for SIGKILL when the thread that started it ends (PR_SET_PDEATHSIG). That is
 why one long-lived thread of the pool starts every worker, the first ones and the
-replacements alike.
+replacements alike. Workers also give up the network (kg.server.sandbox); `network_note`
+says why they could not, when they could not.
 """
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import queue
@@ -25,11 +45,13 @@ import socket
 import subprocess
 import sys
 import threading
-from dataclasses import dataclass
+import time
+from collections import Counter
+from dataclasses import dataclass, field
 from multiprocessing.connection import Connection
 from pathlib import Path
 
-from kg.server.worker import Answer, Job
+from kg.server.worker import NO_STORE, Answer, Job
 
 log = logging.getLogger(__name__)
 
@@ -52,6 +74,14 @@ class PoolBusy(PoolError):
         super().__init__(f"every query worker stayed busy for {seconds:g} s: try again later")
 
 
+class PoolRefused(PoolError):
+    """A sharing rule refused the query; `status` is 429 (this client's share) or 503."""
+
+    def __init__(self, message: str, status: int) -> None:
+        super().__init__(message)
+        self.status = status
+
+
 class WorkerCrashed(PoolError):
     pass
 
@@ -64,6 +94,18 @@ class WorkerStartError(PoolError):
 class _Worker:
     process: subprocess.Popen[bytes]
     conn: Connection
+    niced: bool = False
+
+
+@dataclass(eq=False)
+class _Ticket:
+    client: str
+    seq: int
+    worker: _Worker | None = None
+    event: threading.Event = field(default_factory=threading.Event)
+
+
+USAGE_HALF_LIFE = 10.0  # seconds: how fast a client's past use of the workers is forgotten
 
 
 @dataclass
@@ -72,18 +114,53 @@ class PoolStats:
     timeouts: int = 0
     crashes: int = 0
     restarts: int = 0
+    slow: int = 0  # queries that ran past slow_after
+    stopped_slow: int = 0  # ... and were stopped there by the long-query limits
+    refused: int = 0  # requests over a client's cap
+
+
+def default_workers() -> int:
+    """Worker processes for this machine: two per core, at least 4, at most 16. More workers
+    than cores is what keeps a cheap query from queueing behind long ones (those run at the
+    lowest CPU priority); an idle worker costs about 15 MB."""
+    return min(16, max(4, 2 * (os.cpu_count() or 1)))
 
 
 class WorkerPool:
-    def __init__(self, store_path: Path, size: int = 2, *, start_timeout: float = 60.0) -> None:
+    def __init__(
+        self,
+        store_path: Path | None,
+        size: int = 2,
+        *,
+        start_timeout: float = 60.0,
+        slow_after: float | None = None,
+        max_slow: int | None = None,
+        client_slow: int = 1,
+        per_client: int | None = None,
+    ) -> None:
+        """`store_path` None: checker workers (no store, `Job.check_only` jobs). `slow_after`
+        None: no long-query rules (every query may run to its time limit at full priority)."""
         if size < 1:
             raise ValueError("a pool needs at least one worker")
-        self.store_path = str(store_path)
+        self.store_path = NO_STORE if store_path is None else str(store_path)
         self.size = size
         self.start_timeout = start_timeout
+        self.slow_after = slow_after
+        self.max_slow = max(1, size // 2) if max_slow is None else max_slow
+        self.client_slow = client_slow
+        self.per_client = per_client
+        self.reserve = 0 if size < 2 else 1
+        self.heavy_usage = slow_after if slow_after is not None else float("inf")
         self.stats = PoolStats()
-        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self.network_note: str | None = None  # why workers could not give up the network
         self._lock = threading.Lock()
+        self._idle: list[_Worker] = []
+        self._waiting: list[_Ticket] = []
+        self._seq = itertools.count()
+        self._running: Counter[str] = Counter()  # per client: queries holding a worker
+        self._queued: Counter[str] = Counter()  # per client: requests waiting for one
+        self._slow: Counter[str] = Counter()  # per client: long queries running
+        self._usage: dict[str, tuple[float, float]] = {}  # client: (worker-seconds, when)
         self._workers: set[_Worker] = set()
         self._closed = False
         self._spawn_requests: queue.Queue[int | None] = queue.Queue()
@@ -104,43 +181,153 @@ class WorkerPool:
 
     # --- running jobs ----------------------------------------------------------------------
 
-    def run(self, job: Job, timeout: float, wait: float | None = None) -> Answer:
-        """Run `job` on an idle worker; raise QueryTimeout past `timeout` seconds."""
-        if self._closed:
-            raise PoolError("the worker pool is closed")
+    def run(self, job: Job, timeout: float, wait: float | None = None, client: str = "") -> Answer:
+        """Run `job` on a worker; raise QueryTimeout past `timeout` seconds, PoolBusy when no
+        worker came free within `wait` seconds, PoolRefused when a sharing rule says no."""
         patience = timeout if wait is None else wait
-        try:
-            w = self._idle.get(timeout=patience)
-        except queue.Empty:
-            raise PoolBusy(patience) from None
+        w = self._acquire(client, patience)
         healthy = False
+        slow = False
+        started = time.monotonic()
         try:
             w.conn.send(job)
-            if not w.conn.poll(timeout):
-                with self._lock:
-                    self.stats.timeouts += 1
-                raise QueryTimeout(timeout)
+            first = timeout if self.slow_after is None else min(timeout, self.slow_after)
+            if not w.conn.poll(first):
+                if first >= timeout:
+                    self._count("timeouts")
+                    raise QueryTimeout(timeout)
+                self._become_slow(w, client)
+                slow = True
+                if not w.conn.poll(timeout - first):
+                    self._count("timeouts")
+                    raise QueryTimeout(timeout)
             answer: Answer = w.conn.recv()
             healthy = True
-            with self._lock:
-                self.stats.jobs += 1
+            self._count("jobs")
             return answer
         except (EOFError, OSError) as exc:
-            with self._lock:
-                self.stats.crashes += 1
+            self._count("crashes")
             raise WorkerCrashed(
                 f"the query worker died while running the query ({exc!r})"
             ) from exc
         finally:
-            if healthy:
-                self._idle.put(w)
-            else:
-                self._kill(w)
-                if not self._closed:
-                    self._spawn_requests.put(1)  # 1: a replacement
+            self._release(w, client, healthy, slow, time.monotonic() - started)
+
+    def _acquire(self, client: str, patience: float) -> _Worker:
+        with self._lock:
+            if self._closed:
+                raise PoolError("the worker pool is closed")
+            held = self._running[client] + self._queued[client]
+            if self.per_client is not None and held >= self.per_client:
+                self.stats.refused += 1
+                raise PoolRefused(
+                    f"this client already has {held} queries running or waiting, the most "
+                    f"this endpoint takes from one client: wait for an answer first", 429)
+            ticket = _Ticket(client, next(self._seq))
+            self._waiting.append(ticket)
+            self._queued[client] += 1
+            self._dispatch()
+        if ticket.worker is None:
+            ticket.event.wait(patience)
+        with self._lock:
+            if ticket.worker is None:  # still waiting: give up (a worker may come just after)
+                if ticket in self._waiting:
+                    self._waiting.remove(ticket)
+                    self._drop(self._queued, client)
+                if self._closed:
+                    raise PoolError("the worker pool is closed")
+                raise PoolBusy(patience)
+            return ticket.worker
+
+    def _dispatch(self) -> None:
+        """Hand idle workers to waiting requests (lock held): fewest-running client first,
+        then least used lately, then oldest; a heavy client only while more than `reserve`
+        workers are idle."""
+        while self._idle and self._waiting:
+            now = time.monotonic()
+            order = sorted(self._waiting, key=lambda t: (
+                self._running[t.client], self._used(t.client, now), t.seq))
+            ticket = next((t for t in order if len(self._idle) > self.reserve
+                           or not self._heavy(t.client, now)), None)
+            if ticket is None:
+                return
+            self._waiting.remove(ticket)
+            self._drop(self._queued, ticket.client)
+            self._running[ticket.client] += 1
+            ticket.worker = self._idle.pop()
+            ticket.event.set()
+
+    def _used(self, client: str, now: float) -> float:
+        """The client's worker-seconds, halved every USAGE_HALF_LIFE seconds (lock held)."""
+        seconds, when = self._usage.get(client, (0.0, now))
+        return seconds * 0.5 ** ((now - when) / USAGE_HALF_LIFE)
+
+    def _heavy(self, client: str, now: float) -> bool:
+        return self._slow[client] > 0 or self._used(client, now) >= self.heavy_usage
+
+    def _charge(self, client: str, seconds: float) -> None:
+        now = time.monotonic()
+        self._usage[client] = (self._used(client, now) + seconds, now)
+        if len(self._usage) > 10_000:  # forget clients whose use has faded
+            for name in [c for c in self._usage if self._used(c, now) < 0.01]:
+                del self._usage[name]
+
+    def _become_slow(self, w: _Worker, client: str) -> None:
+        """The query on `w` passed slow_after: let it go on at the lowest CPU priority, or
+        stop it (PoolRefused) when the long-query limits are reached."""
+        with self._lock:
+            self.stats.slow += 1
+            refusal = None
+            if self._slow[client] >= self.client_slow:
+                refusal = PoolRefused(
+                    f"stopped after {self.slow_after:g} s: this client already has "
+                    f"{self._slow[client]} long-running quer"
+                    f"{'y' if self._slow[client] == 1 else 'ies'}, the most this endpoint runs "
+                    "for one client at a time; wait for it, then retry", 429)
+            elif sum(self._slow.values()) >= self.max_slow:
+                refusal = PoolRefused(
+                    f"stopped after {self.slow_after:g} s: {self.max_slow} long-running "
+                    "queries already run, the most this endpoint runs at once; retry later "
+                    "(or ask for less: a LIMIT, a narrower pattern)", 503)
+            if refusal is not None:
+                self.stats.stopped_slow += 1
+                raise refusal
+            self._slow[client] += 1
+        w.niced = True
+        try:
+            os.setpriority(os.PRIO_PROCESS, w.process.pid, 19)
+        except (OSError, AttributeError) as exc:  # gone already, or not a POSIX system
+            log.debug("could not lower the priority of worker %d: %s", w.process.pid, exc)
+
+    def _release(self, w: _Worker, client: str, healthy: bool, slow: bool,
+                 seconds: float) -> None:
+        with self._lock:
+            self._drop(self._running, client)
+            self._charge(client, seconds)
+            if slow:
+                self._drop(self._slow, client)
+            keep = healthy and not w.niced and not self._closed
+            if keep:
+                self._idle.append(w)
+                self._dispatch()
+        if not keep:
+            self._kill(w)
+            if not self._closed:
+                self._spawn_requests.put(1)  # 1: a replacement
+
+    def _count(self, name: str) -> None:
+        with self._lock:
+            setattr(self.stats, name, getattr(self.stats, name) + 1)
+
+    @staticmethod
+    def _drop(counter: Counter[str], client: str) -> None:
+        counter[client] -= 1
+        if counter[client] <= 0:
+            del counter[client]
 
     def idle_workers(self) -> int:
-        return self._idle.qsize()
+        with self._lock:
+            return len(self._idle)
 
     # --- worker lifecycle (all starts happen on the spawner thread) -------------------------
 
@@ -158,14 +345,19 @@ class WorkerPool:
                     error = exc
                     log.error("query worker start failed (attempt %d): %s", attempt + 1, exc)
                     continue
-                if self._closed:
+                with self._lock:
+                    if self._closed:
+                        closed = True
+                    else:
+                        closed = False
+                        error = None
+                        if request:
+                            self.stats.restarts += 1
+                        self._idle.append(w)
+                        self._dispatch()
+                if closed:
                     self._kill(w)
                     return
-                error = None
-                if request:
-                    with self._lock:
-                        self.stats.restarts += 1
-                self._idle.put(w)
                 break
             if not request:
                 self._first_ready.put(error)
@@ -201,6 +393,10 @@ class WorkerPool:
         if kind != "ready":
             self._kill(w)
             raise WorkerStartError(str(message))
+        if message and self.network_note is None:
+            self.network_note = str(message)
+            log.warning("query workers can still reach the network (%s): only the query "
+                        "check keeps SERVICE out (docs/security.md)", message)
 
     def _kill(self, w: _Worker) -> None:
         with self._lock:
@@ -217,7 +413,11 @@ class WorkerPool:
             log.error("query worker %d did not exit after SIGKILL", w.process.pid)
 
     def close(self) -> None:
-        self._closed = True
+        with self._lock:
+            self._closed = True
+            waiting, self._waiting = self._waiting, []
+        for ticket in waiting:  # nobody is coming: let them give up now
+            ticket.event.set()
         self._spawn_requests.put(None)
         with self._lock:
             workers = list(self._workers)
@@ -240,9 +440,11 @@ class WorkerPool:
 __all__ = [
     "PoolBusy",
     "PoolError",
+    "PoolRefused",
     "PoolStats",
     "QueryTimeout",
     "WorkerCrashed",
     "WorkerPool",
     "WorkerStartError",
+    "default_workers",
 ]

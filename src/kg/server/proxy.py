@@ -1,10 +1,13 @@
 """`kg serve --endpoint`: the server's queries answered by a remote SPARQL endpoint.
 
 The HTTP side (kg.server.app) is the same as for the embedded store: it checks every request
-(read-only, no SERVICE, body size: kg.server.guard and the handler) and turns it into a `Job`.
+(read-only, body size: kg.server.guard and the handler) and turns it into a `Job`. The SERVICE
+check (kg.server.guard.ServiceCheck) runs on a checker worker process of the server before
+anything is sent: the remote engine may well run SERVICE clauses itself.
 Here a `Job` goes to the remote endpoint through `kg.remote.RemoteBackend` instead of a worker
 process:
 
+- the query's base IRI (the request's URL) is set with a leading `BASE`;
 - `$name` bindings are bound with VALUES blocks (`kg.remote.bind_values`, as
   `kg query --endpoint` binds a named query's parameters), never pasted in;
 - the remote is asked for SPARQL JSON (SELECT, ASK) or N-Triples (CONSTRUCT, DESCRIBE), and
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Callable
 from typing import Any
 
 import pyoxigraph as ox
@@ -42,20 +46,28 @@ from kg.remote import (
     bind_values,
     query_form,
 )
-from kg.server.guard import QueryRefused, parse_term
-from kg.server.worker import Answer, Job, error, render
+from kg.server.guard import QueryRefused, may_spell_service, parse_term
+from kg.server.worker import CHECKED, Answer, Job, error, render
 
 
 class RemoteRunner:
     """Runs the server's jobs on a remote endpoint (see the module docstring)."""
 
     def __init__(
-        self, backend: RemoteBackend, concurrency: int = 2, queue_timeout: float = 30.0
+        self,
+        backend: RemoteBackend,
+        concurrency: int = 2,
+        queue_timeout: float = 30.0,
+        check: Callable[[Job], Answer] | None = None,
     ) -> None:
+        """`check` answers `CHECKED` for a query that may go to the remote (the SERVICE check,
+        for queries that could spell it), anything else is the answer to the client. Without
+        it, a query that could spell SERVICE is refused unchecked."""
         if concurrency < 1:
             raise ValueError("a remote runner needs a concurrency of at least 1")
         self.backend = backend
         self.queue_timeout = queue_timeout
+        self.service_check = check
         self._slots = threading.BoundedSemaphore(concurrency)
         self._by_timeout: dict[float, RemoteBackend] = {backend.client.endpoint.timeout: backend}
         self._lock = threading.Lock()
@@ -77,9 +89,17 @@ class RemoteRunner:
 
     def run(self, job: Job, timeout: float | None = None) -> Answer:
         """The job's answer from the remote; never raises for the remote's failures."""
+        if may_spell_service(job.query):
+            if self.service_check is None:
+                return error(403, "this server cannot check queries that mention SERVICE")
+            verdict = self.service_check(job)
+            if verdict.status != CHECKED.status:
+                return verdict
         try:
             text = bind_values(job.query, _substitutions(job))
             form = query_form(text)
+            if job.base_iri is not None:
+                text = f"BASE <{job.base_iri}>\n{text}"
         except QueryRefused as exc:
             return error(exc.status, str(exc))
         except QueryError as exc:  # unbalanced braces, no query form, a blank node binding

@@ -1,11 +1,17 @@
 """What runs in a query worker process: one read-only store, one query at a time.
 
-A worker receives a `Job`, runs it, and sends back an `Answer`: the serialised result with
-its status and media type. Rows (or triples) are counted as they come and the worker stops
-at `max_results`, so a runaway result never reaches the HTTP side. A worker never gets more
-than one job at a time; the pool (kg.server.pool) kills it when it takes too long.
+A worker receives a `Job`, checks it for SERVICE (kg.server.guard.ServiceCheck), runs it,
+and sends back an `Answer`: the serialised result with its status and media type. Rows (or
+triples) are counted as they come and the worker stops at `max_results`, so a runaway result
+never reaches the HTTP side. A worker never gets more than one job at a time; the pool
+(kg.server.pool) kills it when it takes too long. Before anything else a worker gives up the
+network (kg.server.sandbox), so the engine cannot call another host even if asked to.
 
-This module is imported by every worker process: keep its imports light (no rdflib).
+Without a store (`-` as its store argument) a worker only checks queries (`Job.check_only`),
+for `kg serve --endpoint`, whose queries run elsewhere.
+
+This module is imported by every worker process: keep its imports light (rdflib is imported
+only when a query needs the parsed SERVICE check).
 """
 
 from __future__ import annotations
@@ -21,8 +27,9 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg.server.formats import RDF_FORMATS, RESULTS_FORMATS, Format, choose
-from kg.server.guard import QueryRefused, parse_term
+from kg.server.formats import RDF_FORMATS, RESULTS_FORMATS, Format, choose, not_acceptable
+from kg.server.guard import SERVICE_REFUSED, QueryRefused, ServiceCheck, parse_term
+from kg.server.sandbox import deny_network, is_network_denied
 
 XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
 RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -54,16 +61,21 @@ PREFIXES: dict[str, str] = {
 @dataclass(frozen=True)
 class Job:
     """A query to run. `bindings` are (variable, N-Triples term) pairs; `union` makes the
-    default graph the union of the named graphs (ignored when a dataset is given)."""
+    default graph the union of the named graphs (ignored when a dataset is given); `formats`
+    are the `format` request parameters, in order (the first one offered wins over Accept);
+    `base_iri` resolves the query's relative IRIs (the request's URL); `check_only`: only the
+    SERVICE check, no store needed."""
 
     query: str
     accept: str | None = None
-    format: str | None = None
+    formats: tuple[str, ...] = ()
     union: bool = True
     default_graphs: tuple[str, ...] | None = None
     named_graphs: tuple[str, ...] | None = None
     bindings: tuple[tuple[str, str], ...] = ()
     max_results: int = 10_000
+    base_iri: str | None = None
+    check_only: bool = False
 
 
 @dataclass(frozen=True)
@@ -88,9 +100,25 @@ def error(status: int, message: str, **headers: str) -> Answer:
                   headers=tuple(headers.items()))
 
 
-def execute(store: ox.Store, job: Job) -> Answer:
-    """Run one job on `store`. Never raises for a bad query: the Answer says what went wrong."""
+CHECKED = Answer(204, "text/plain; charset=utf-8", b"")
+
+
+def execute(store: ox.Store | None, job: Job, check: ServiceCheck | None = None) -> Answer:
+    """Run one job on `store`. Never raises for a bad query: the Answer says what went wrong.
+
+    `check` refuses SERVICE clauses (403) before anything runs; a job with `check_only` gets
+    `CHECKED` when its query passes."""
+    try:
+        (check or ServiceCheck(size=0))(job.query)
+    except QueryRefused as exc:
+        return error(exc.status, str(exc))
+    if job.check_only:
+        return CHECKED
+    if store is None:
+        return error(500, "this worker has no store: it only checks queries")
     kwargs: dict[str, Any] = {}
+    if job.base_iri is not None:
+        kwargs["base_iri"] = job.base_iri
     try:
         if job.default_graphs is not None or job.named_graphs is not None:
             kwargs["default_graph"] = [ox.NamedNode(g) for g in job.default_graphs or ()]
@@ -110,6 +138,8 @@ def execute(store: ox.Store, job: Job) -> Answer:
     except RuntimeError as exc:  # evaluation errors, e.g. a binding not in the projection
         return error(400, f"query evaluation failed: {exc}")
     except OSError as exc:
+        if is_network_denied(exc):  # the engine tried to call out (a SERVICE clause)
+            return error(403, SERVICE_REFUSED)
         return error(500, f"the store could not be read: {exc}")
 
 
@@ -124,19 +154,25 @@ def render(
     CONSTRUCT answer). Iterating a result may raise (SyntaxError, RuntimeError, OSError) as
     its rows are read: the caller says what that means.
     """
+    tabular = isinstance(result, ox.QueryBoolean | ox.QuerySolutions)
+    offers = RESULTS_FORMATS if tabular else RDF_FORMATS
+    fmt = choose(job.accept, job.formats, offers)
+    if fmt is None:
+        return not_acceptable(job.accept, job.formats, offers)
     try:
         if isinstance(result, ox.QueryBoolean):
-            fmt = choose(job.accept, job.format, RESULTS_FORMATS)
             return Answer(200, fmt.content_type,
                           _bytes(result.serialize(format=_results_format(fmt))), 1)
         if isinstance(result, ox.QuerySolutions):
-            return _solutions(result, choose(job.accept, job.format, RESULTS_FORMATS), job)
-        return _triples(result, choose(job.accept, job.format, RDF_FORMATS), job)
-    except ResultTooLarge:
+            return _solutions(result, fmt, job)
+        return _triples(result, fmt, job)
+    except ResultTooLarge as exc:
+        what = exc.args[0] if exc.args else "rows"
         return error(
             422,
-            f"the result has more than {job.max_results} rows: this endpoint answers at most "
-            f"{job.max_results} (add a LIMIT, or page with LIMIT/OFFSET)",
+            f"the result has more than {job.max_results} {what}: this endpoint answers at most "
+            f"{job.max_results} (add a LIMIT, or page with ORDER BY and LIMIT/OFFSET; "
+            "see /sparql's service description)",
         )
 
 
@@ -145,7 +181,7 @@ def _solutions(result: ox.QuerySolutions, fmt: Format, job: Job) -> Answer:
     rows = []
     for n, solution in enumerate(result):
         if n >= job.max_results:
-            raise ResultTooLarge
+            raise ResultTooLarge("rows")
         row = {}
         for i, name in enumerate(names):
             term = solution[i]
@@ -168,7 +204,7 @@ def _triples(
     triples = []
     for n, triple in enumerate(result):
         if n >= job.max_results:
-            raise ResultTooLarge
+            raise ResultTooLarge("triples")
         triples.append(triple)
     unique = list(dict.fromkeys(triples))  # the union default graph repeats triples
     return Answer(200, fmt.content_type, serialize_triples(unique, fmt), len(unique))
@@ -240,16 +276,25 @@ def _die_with_parent(parent: int | None) -> None:
         os._exit(1)
 
 
+NO_STORE = "-"
+
+
 def main(conn: Connection, store_path: str, parent: int | None = None) -> None:
-    """A worker process: open the store, say ready, then answer jobs until the pipe closes."""
+    """A worker process: give up the network, open the store (`-`: none, checks only), say
+    ready (with why the network could not be taken away, if it could not), then answer jobs
+    until the pipe closes."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent stops us; Ctrl-C is for it
     _die_with_parent(parent)
-    try:
-        store = ox.Store.read_only(store_path)
-    except OSError as exc:
-        conn.send(("error", f"cannot open the store at {store_path}: {exc}"))
-        return
-    conn.send(("ready", None))
+    network = deny_network()
+    store: ox.Store | None = None
+    if store_path != NO_STORE:
+        try:
+            store = ox.Store.read_only(store_path)
+        except OSError as exc:
+            conn.send(("error", f"cannot open the store at {store_path}: {exc}"))
+            return
+    conn.send(("ready", network))
+    check = ServiceCheck()
     while True:
         try:
             job = conn.recv()
@@ -257,11 +302,11 @@ def main(conn: Connection, store_path: str, parent: int | None = None) -> None:
             return  # the server went away
         if job is None:
             return
-        answer = execute(store, job)
-        if answer.status == 500:  # the store may have been swapped by `kg build`: reopen once
+        answer = execute(store, job, check)
+        if answer.status == 500 and store is not None:  # `kg build` may have swapped the store
             try:
                 store = ox.Store.read_only(store_path)
-                answer = execute(store, job)
+                answer = execute(store, job, check)
             except OSError:
                 pass
         try:
@@ -271,6 +316,8 @@ def main(conn: Connection, store_path: str, parent: int | None = None) -> None:
 
 
 __all__ = [
+    "CHECKED",
+    "NO_STORE",
     "PREFIXES",
     "Answer",
     "Job",
