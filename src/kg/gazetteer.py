@@ -149,20 +149,27 @@ class Gazetteer:
                     return place
         return None
 
-    def find(self, text: str, folded: str, alpha2: str) -> list[GazetteerMatch]:
+    def find(
+        self, text: str, folded: str, alpha2: str, tokens: list[Token] | None = None
+    ) -> list[GazetteerMatch]:
         """Names of the country's places in the text, longest first, never overlapping; each
-        match lists every place of that name (the caller chooses)."""
+        match lists every place of that name (the caller chooses). `tokens`: `tokens(folded)`,
+        when the caller has them already."""
         index = self.country_index(alpha2)
-        tokens = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(folded)]
-        # the transliteration-forgiving form of each word (of five letters or more)
-        loosened = [(s, e, _loose_word(w) if len(w) >= 5 else w) for s, e, w in tokens]
+        tokens = tokens if tokens is not None else words(folded)
         out: list[GazetteerMatch] = []
         i = 0
         while i < len(tokens):
             found = _longest(tokens, i, index.names, index.firsts)
             is_loose = False
             if found is None and text[tokens[i][0]].isupper():
-                found = _longest(loosened, i, index.loose_names, index.loose_firsts)
+                # the transliteration-forgiving form of the words (of five letters or more)
+                window = [
+                    (s, e, _loose_word(w) if len(w) >= 5 else w) for s, e, w in tokens[i : i + 8]
+                ]
+                found = _longest(window, 0, index.loose_names, index.loose_firsts)
+                if found is not None:
+                    found = (found[0] + i, found[1], found[2])
                 is_loose = found is not None
             if found is None:
                 i += 1
@@ -177,14 +184,20 @@ class Gazetteer:
             i = j
         return out
 
-    def find_countries(self, text: str, folded: str) -> list[tuple[int, int, tuple[str, ...], str]]:
+    def find_countries(
+        self, text: str, folded: str, tokens: list[Token] | None = None
+    ) -> list[tuple[int, int, tuple[str, ...], str]]:
         """Country names, acronyms and demonyms in the text: (start, end, codes, kind) with kind
         name | acronym | demonym | place (an admin area or large town of that country)."""
         world = self.world
-        tokens = [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(folded)]
+        tokens = tokens if tokens is not None else words(folded)
+        acronym_words = {a.lower() for a in world.acronyms}
         out: list[tuple[int, int, tuple[str, ...], str]] = []
         i = 0
         while i < len(tokens):
+            if tokens[i][2] not in world.firsts and tokens[i][2] not in acronym_words:
+                i += 1  # most words start no name: one look-up each
+                continue
             best = None
             for table, kind in (
                 (world.country_names, "name"),
@@ -213,6 +226,14 @@ class Gazetteer:
                 out.append((start, end, codes, kind))
             i = j
         return out
+
+
+Token = tuple[int, int, str]
+
+
+def words(folded: str) -> list[Token]:
+    """The words of a folded text as the gazetteer keys them: (start, end, word)."""
+    return [(m.start(), m.end(), m.group(0)) for m in _TOKEN.finditer(folded)]
 
 
 def _longest(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from kg.extract.lexicons import Lexicons
 from kg.extract.text import Document, fold
-from kg.gazetteer import TOWN_LEVEL, Gazetteer, GazetteerMatch, Place, key
+from kg.gazetteer import TOWN_LEVEL, Gazetteer, GazetteerMatch, Place, Token, key, words
 from kg.model import PlaceKind, PlaceRef
 from kg.namespaces import entity, slugify
 
@@ -69,7 +69,7 @@ def find_places(
     country_place = gazetteer.world.countries.get(country)
     own_names = {key(n) for n in country_place.names} if country_place else set()
     found: list[GazetteerMatch] = []
-    for m in gazetteer.find(doc.text, doc.folded, country):
+    for m in gazetteer.find(doc.text, doc.folded, country, doc_words(doc)):
         surface = doc.text[m.start : m.end]
         if doc.is_boilerplate(m.start) or not _CAPITALISED.search(surface):
             continue  # a name is written as a name ("cercle d'Ansongo" has one)
@@ -201,8 +201,14 @@ CountryMention = tuple[int, int, tuple[str, ...], str]
 def countries_in(doc: Document, gazetteer: Gazetteer) -> list[CountryMention]:
     """The countries a document names (found once per document)."""
     result: list[CountryMention] = doc.memo(
-        "countries", lambda: gazetteer.find_countries(doc.text, doc.folded)
+        "countries", lambda: gazetteer.find_countries(doc.text, doc.folded, doc_words(doc))
     )
+    return result
+
+
+def doc_words(doc: Document) -> list[Token]:
+    """The document's words as the gazetteer keys them (split once per document)."""
+    result: list[Token] = doc.memo("words", lambda: words(doc.folded))
     return result
 
 

@@ -2,16 +2,23 @@
 
 Labels are matched in the folded text (case and accents ignored; a space in a label also
 matches a hyphen or a line break); acronyms are matched case-sensitively in the original text.
+Every label of a lexicon goes into one Aho–Corasick automaton (`pyahocorasick`), so a report is
+read once per lexicon whatever the number of labels (450 organisations with their names in
+three languages, the sectors and indicators with theirs).
 """
 
 from __future__ import annotations
 
 import re
+from bisect import bisect_right
 from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
+from typing import Any
 
-from kg.extract.text import fold
+import ahocorasick
+
+from kg.folding import fold
 from kg.reference import Term
 
 
@@ -23,35 +30,55 @@ class Match:
     text: str
 
 
-Trie = dict[str, "Trie"]
-_SEP = "\x00"  # a space or hyphen in a label: matches any run of spaces, hyphens, line breaks
-_END = ""
+_SPACES = re.compile(r"[\s\-]+")
+_WORD_CHAR = re.compile(r"\w")
 
 
-def _trie_pattern(forms: dict[str, set[str]]) -> str:
-    """One regular expression for all forms, shaped as a character trie: the engine tries one
-    branch per next character instead of every label at every position (several times faster
-    on lexicons of thousands of labels), and still prefers the longest form at a position."""
-    trie: Trie = {}
-    for form in forms:
-        node = trie
-        for char in re.sub(r"[\s\-]+", _SEP, form.strip()):
-            node = node.setdefault(char, {})
-        node[_END] = {}
-    return _node_pattern(trie)
+def _key(form: str) -> str:
+    """A label as the automaton holds it: runs of spaces and hyphens made one space."""
+    return _SPACES.sub(" ", form.strip())
 
 
-def _node_pattern(node: Trie) -> str:
-    branches = []
-    for char in sorted((c for c in node if c != _END), key=lambda c: (c == _SEP, c)):
-        head = r"[\s\-]+" if char == _SEP else re.escape(char)
-        branches.append(head + _node_pattern(node[char]))
-    if not branches:
-        return ""
-    body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
-    if _END in node:
-        return "(?:" + body + ")?"
-    return body
+@dataclass(frozen=True)
+class _Normalised:
+    """A text with each run of spaces, hyphens and line breaks made one space (its folded and
+    original forms, which fold keeps aligned), and the way back to the original offsets."""
+
+    folded: str
+    text: str
+    starts: list[int]  # offset in the normalised text where each piece begins
+    offsets: list[int]  # the original offset of each piece's first character
+
+    def original(self, position: int) -> int:
+        piece = bisect_right(self.starts, position) - 1
+        return self.offsets[piece] + position - self.starts[piece]
+
+
+# every character that folds to a space or a hyphen becomes a space (the length is kept)
+_TO_SPACE = {ord(c): " " for c in "\t\n\r\f\v-\u00a0\u202f\u2009\u2010\u2011\u2013\u2014"}
+_RUNS = re.compile(r" {2,}")
+
+
+@lru_cache(maxsize=256)
+def _normalise(text: str, folded: str) -> _Normalised:
+    flat_folded = folded.translate(_TO_SPACE)
+    flat_text = text.translate(_TO_SPACE)
+    folded_parts: list[str] = []
+    text_parts: list[str] = []
+    starts = [0]
+    offsets = [0]
+    previous = 0
+    position = 0
+    for m in _RUNS.finditer(flat_folded):  # only runs of two or more change the offsets
+        folded_parts.append(flat_folded[previous : m.start() + 1])
+        text_parts.append(flat_text[previous : m.start() + 1])
+        position += m.start() + 1 - previous
+        previous = m.end()
+        starts.append(position)
+        offsets.append(previous)
+    folded_parts.append(flat_folded[previous:])
+    text_parts.append(flat_text[previous:])
+    return _Normalised("".join(folded_parts), "".join(text_parts), starts, offsets)
 
 
 def _inside_name(text: str, start: int) -> bool:
@@ -70,6 +97,36 @@ def _without_overlaps(
     return kept
 
 
+def _automaton(forms: dict[str, set[str]]) -> Any:
+    automaton = ahocorasick.Automaton()
+    for form, iris in forms.items():
+        automaton.add_word(form, (len(form), frozenset(iris)))
+    automaton.make_automaton()
+    return automaton
+
+
+def _scan(automaton: Any, haystack: str) -> list[tuple[int, int, frozenset[str]]]:
+    """Leftmost-longest whole-word matches, never overlapping (as a regular expression that
+    prefers the longest label at each position would find them)."""
+    found = []
+    for last, (length, iris) in automaton.iter(haystack):
+        start, end = last - length + 1, last + 1
+        if start > 0 and _WORD_CHAR.match(haystack, start - 1):
+            continue
+        if end < len(haystack) and _WORD_CHAR.match(haystack, end):
+            if haystack[end - 1] not in "'’":  # "plus d'": an elision is followed by a word
+                continue
+        found.append((start, end, iris))
+    found.sort(key=lambda c: (c[0], -(c[1] - c[0])))
+    kept = []
+    reached = -1
+    for start, end, iris in found:
+        if start >= reached:
+            kept.append((start, end, iris))
+            reached = end
+    return kept
+
+
 class Matcher:
     """A compiled lexicon: surface forms to IRIs (a form may mean several things)."""
 
@@ -81,75 +138,59 @@ class Matcher:
             if not text:
                 continue
             if term.case_sensitive:
-                exact.setdefault(text, set()).add(term.iri)
+                exact.setdefault(_key(text), set()).add(term.iri)
             else:
-                folded.setdefault(fold(text), set()).add(term.iri)
+                folded.setdefault(_key(fold(text)), set()).add(term.iri)
         self._folded = folded
         self._exact = exact
 
-    # Compiled on first use: a report uses the place lexicons of its own countries only, and
-    # compiling all of them was 0.14 s of a one-report build.
+    # Built on first use: a lexicon that a command never matches costs nothing.
     @cached_property
-    def _folded_re(self) -> re.Pattern[str] | None:
-        return self._compile(self._folded)
+    def _folded_ac(self) -> Any:
+        return _automaton(self._folded) if self._folded else None
 
     @cached_property
-    def _exact_re(self) -> re.Pattern[str] | None:
-        return self._compile(self._exact)
+    def _exact_ac(self) -> Any:
+        return _automaton(self._exact) if self._exact else None
 
-    @staticmethod
-    def _compile(forms: dict[str, set[str]]) -> re.Pattern[str] | None:
-        if not forms:
-            return None
-        # a form ending with an elision ("plus d'", "l'") is followed by a word at once
-        return re.compile(rf"(?<![\w])(?:{_trie_pattern(forms)})(?:(?<=['’])|(?![\w]))")
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickled without the automata (they are rebuilt in a few milliseconds)."""
+        return {"_folded": self._folded, "_exact": self._exact}
 
     def iris(self, surface: str, case_sensitive: bool = False) -> set[str]:
         """What a whole surface form means (empty when the lexicon does not know it)."""
         if case_sensitive:
-            return set(self._exact.get(surface.strip(), set()))
-        return set(self._lookup_folded(re.sub(r"[\s\-]+", " ", fold(surface.strip()))))
+            return set(self._exact.get(_key(surface), set()))
+        return set(self._folded.get(_key(fold(surface)), set()))
 
     def find(self, text: str, folded: str, start: int = 0, end: int | None = None) -> list[Match]:
         """All non-overlapping matches in text[start:end], sorted by offset.
 
-        Each regex scan is already leftmost-longest and non-overlapping; where label and
-        acronym matches overlap, the longer one wins.
-        """
+        Each scan is leftmost-longest and non-overlapping; where label and acronym matches
+        overlap, the longer one wins."""
         end = len(text) if end is None else end
+        if start or end != len(text):
+            text, folded, shift = text[start:end], folded[start:end], start
+        else:
+            shift = 0
+        norm = _normalise(text, folded)
         candidates: list[tuple[int, int, frozenset[str] | set[str]]] = []
-        if self._folded_re is not None:
-            for m in self._folded_re.finditer(folded, start, end):
-                if _inside_name(text, m.start()):
-                    continue
-                form = m.group(0)
-                iris = self._folded.get(form) or self._lookup_folded(re.sub(r"[\s\-]+", " ", form))
-                candidates.append((m.start(), m.end(), iris))
-        if self._exact_re is not None:
+        if self._folded_ac is not None:
+            for s, e, iris in _scan(self._folded_ac, norm.folded):
+                begin = norm.original(s)
+                if not _inside_name(text, begin):
+                    candidates.append((begin, norm.original(e - 1) + 1, iris))
+        if self._exact_ac is not None:
             exact: list[tuple[int, int, frozenset[str] | set[str]]] = [
-                (m.start(), m.end(), self._exact.get(m.group(0), set()))
-                for m in self._exact_re.finditer(text, start, end)
+                (norm.original(s), norm.original(e - 1) + 1, iris)
+                for s, e, iris in _scan(self._exact_ac, norm.text)
             ]
             if candidates and exact:
                 candidates = _without_overlaps(candidates + exact)
             else:
                 candidates = candidates or exact
         return [
-            Match(s, e, iri, text[s:e])
+            Match(s + shift, e + shift, iri, text[s:e])
             for s, e, found in sorted(candidates, key=lambda c: (c[0], c[1]))
             for iri in sorted(found)
         ]
-
-    def _lookup_folded(self, form: str) -> set[str]:
-        if form in self._folded:
-            return self._folded[form]
-        return self._normalised().get(form, set())
-
-    def _normalised(self) -> dict[str, set[str]]:
-        cached = getattr(self, "_norm_cache", None)
-        if cached is None:
-            cached = {}
-            for key, iris in self._folded.items():
-                cached.setdefault(re.sub(r"[\s\-]+", " ", key), set()).update(iris)
-            self._norm_cache = cached
-        return cached
