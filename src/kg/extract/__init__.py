@@ -72,10 +72,27 @@ def extract_report(report: Report, lex: Lexicons | None = None) -> Extraction:
         report.meta.publisher, doc, orgs, lex, [(p.start, p.end) for p in places]
     )
     publisher = found.named
-    unknown_places = find_unknown_places(doc, places, lex, country_code)
+
+    def about_the_work(offset: int) -> bool:
+        """Is the sentence at `offset` about the publisher's own work?"""
+        sentence = doc.sentence_at(offset)
+        if sentence is None or doc.is_boilerplate(offset):
+            return False
+        s, e = sentence.start, sentence.end
+        return bool(
+            any(s <= a < e for a, _ in found.spans)
+            or doc.found(lex.cues["ownership"], s, e)
+            or doc.found(lex.cues["outcome-verb"], s, e)
+            or doc.found(lex.cues["presence"], s, e)
+        )
+
+    unknown_places = find_unknown_places(
+        doc, places, lex, country_code, about_the_work, found.spans
+    )
     if country_code is not None:
-        camps = [(u.start, u.end) for u in unknown_places if u.camp]
-        known = [p for p in places if not any(s <= p.start < e for s, e in camps)]
+        # a camp named after a town, or a numbered part of a place, replaces that place
+        wider = [(u.start, u.end) for u in unknown_places]
+        known = [p for p in places if not any(s <= p.start and p.end < e for s, e in wider)]
         places = sorted(
             known + [new_place(u, doc, country_code, known) for u in unknown_places],
             key=lambda p: (p.start, p.end),

@@ -9,6 +9,7 @@ and names the reference does not know, found after a partner cue or defined with
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from kg.extract.lexicons import Lexicons
@@ -293,6 +294,17 @@ _SENTENCE_PLACE = re.compile(
     + _NAME
     + r")?,"
 )
+# "a clinic in Turgeau", "mobile clinics in Brooklyn, Bel-Air and Delmas 4": a name after a
+# preposition of place in a sentence about the publisher's work (see `find_unknown_places`)
+_IN_NAME = re.compile(r"\b(?:in|at|near|à|dans|en)\s+(?!the\b|la\b|le\b|el\b|les\b|los\b)" + _NAME)
+# "neighbourhoods of Port-au-Prince, including Brooklyn, Bel-Air and Delmas 4"
+_INCLUDING_LIST = re.compile(
+    r"\b(?:including|such as|notably|notamment|dont|como|incluidos|incluyendo)\s+"
+    + _NAME
+    + r"((?:\s*,\s*(?:and\s+|et\s+|y\s+)?|\s+and\s+|\s+et\s+|\s+y\s+)"
+    + _NAME[1:-1]
+    + r")+"
+)
 _NOT_A_PLACE = {
     "the",
     "a",
@@ -329,13 +341,19 @@ _CAMP_TYPES = {"camp", "site", "settlement", "campamento", "asentamiento"}
 
 
 def find_unknown_places(
-    doc: Document, known: list[PlaceMention], lex: Lexicons, country: str | None = None
+    doc: Document,
+    known: list[PlaceMention],
+    lex: Lexicons,
+    country: str | None = None,
+    work: Callable[[int], bool] | None = None,
+    skip: list[tuple[int, int]] | None = None,
 ) -> list[UnknownPlace]:
     """Capitalised names the gazetteer lacks that the text marks as places: beside a place-type
     word ("Rhino Camp settlement", "Arua district", "zone de santé de Nyangezi"), listed after
     "in" with others, or opening a sentence ("In Ganyliel, our teams…")."""
     out = []
     covered = [(p.start, p.end) for p in known]
+    common = lex.common_words
     candidates: list[tuple[int, int, str, str | None, int]] = []
 
     def type_of(m: re.Match[str]) -> str | None:
@@ -355,6 +373,27 @@ def find_unknown_places(
                         (more.start(1), more.end(1), more.group(1), kind, more.end(1))
                     )
                     pos = more.end()
+    in_name: set[int] = set()  # candidates found only after a preposition: weaker evidence
+    for m in _IN_NAME.finditer(doc.text):  # only in sentences about the publisher's work
+        if (
+            work is not None
+            and work(m.start())
+            and " " not in m.group(1).strip()
+            and doc.text[m.end(1) : m.end(1) + 2] not in {"'s", "’s"}
+        ):
+            candidates.append((m.start(1), m.end(1), m.group(1), None, m.end(1)))
+            in_name.add(m.start(1))
+    for m in _INCLUDING_LIST.finditer(doc.text):  # a list of places after a place or place type
+        lead = doc.folded[max(0, m.start() - 60) : m.start()]
+        if any(k.start < m.start() <= k.end + 60 for k in known) or any(
+            w in lex.place_types or w.rstrip("s") in lex.place_types
+            for w in re.findall(r"[a-z]+", lead)
+        ):
+            for found in _NAME_RE.finditer(doc.text, m.start(1), m.end()):
+                if found.group(1).lower() not in {"and", "et", "y"}:
+                    candidates.append(
+                        (found.start(1), found.end(1), found.group(1), None, found.end(1))
+                    )
     for regex in (_LIST_BEFORE_TYPE, _LIST_AFTER_IN):
         for m in regex.finditer(doc.text):
             kind = type_of(m)
@@ -400,16 +439,26 @@ def find_unknown_places(
             continue
         if doc.text[max(0, s - 1) : s] == "(":
             continue
-        if not camp and any(cs < e and s < ce for cs, ce in covered):
+        numbered = [  # "Delmas 4": a numbered part of a known place is a place of its own
+            (cs, ce)
+            for cs, ce in covered
+            if cs == s and ce < e and re.fullmatch(r"\s+\d{1,3}", doc.text[ce:e])
+        ]
+        if not camp and not numbered and any(cs < e and s < ce for cs, ce in covered):
             continue
-        if any(o.start < e and s < o.end for o in orgs) or any(
-            cs < e and s < ce for cs, ce in countries
+        if (
+            any(o.start < e and s < o.end for o in orgs)
+            or any(os < e and s < oe for os, oe in skip or [])
+            or any(cs < e and s < ce for cs, ce in countries)
         ):
             continue
         if doc.found(lex.sectors, s, name_end) or doc.found(lex.indicators, s, name_end):
             continue
         if _sentence_initial_word(doc.text, s) and " " not in name and kind is None:
             continue
+        word = fold(name)
+        if s in in_name and " " not in name and (word in common or word.rstrip("s") in common):
+            continue  # "in English", "en Fases", "at Christmas": ordinary words, no place
         level = lex.place_types.get(type_word) if type_word else None
         out.append(UnknownPlace(s, e, name, level, camp))
     best: dict[tuple[int, int], UnknownPlace] = {}

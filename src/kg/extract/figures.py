@@ -370,8 +370,10 @@ def _counted(ctx: Context, number: NumberMention, sentence: Sentence) -> tuple[s
         low = token.lower()
         if words and low in _CUT_WORDS:
             break
-        if words and low in {"in", "en", "dans", "à", "au"} and _looks_like_when_or_where(
-            text, m.end()
+        if (
+            words
+            and low in {"in", "en", "dans", "à", "au"}
+            and _looks_like_when_or_where(text, m.end())
         ):
             break
         if words and low in {"and", "et", "y"} and _clause_follows(ctx, m.end(), limit):
@@ -884,8 +886,10 @@ def work_sectors(ctx: Context) -> list[str]:
         kind = ctx.section_kinds.get(sentence.section)
         if kind in ("context", "target", "funding"):
             continue
-        working = _owned(ctx, sentence) or kind == "outcome" or bool(
-            ctx.cues_between("outcome-verb", sentence.start, sentence.end)
+        working = (
+            _owned(ctx, sentence)
+            or kind == "outcome"
+            or bool(ctx.cues_between("outcome-verb", sentence.start, sentence.end))
         )
         if working and not ctx.cues_between("context", sentence.start, sentence.end):
             spans.append((sentence.start, sentence.end))

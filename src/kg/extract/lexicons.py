@@ -8,7 +8,7 @@ from kg.extract.matcher import Matcher
 from kg.extract.numbers import NumberLexicon
 from kg.extract.text import fold
 from kg.gazetteer import Gazetteer, load_gazetteer
-from kg.reference import Concept, Reference, Term, load_reference
+from kg.reference import Concept, Reference, Term, _common_words, load_reference
 
 
 @dataclass
@@ -29,6 +29,7 @@ class Lexicons:
     donor_headings: frozenset[str]
     partner_headings: frozenset[str]
     staff_nouns: frozenset[str]
+    common_words: frozenset[str]  # the most frequent words of en/fr/es (data/lexicon)
     government_words: frozenset[str]
 
     _gazetteer: Gazetteer | None = field(default=None, repr=False)
@@ -84,6 +85,7 @@ def build_lexicons(reference: Reference) -> Lexicons:
         donor_headings=frozenset(fold(w) for w in words.get("donor-heading", {})),
         partner_headings=frozenset(fold(w) for w in words.get("partner-heading", {})),
         staff_nouns=frozenset(words.get("staff-noun", {})),
+        common_words=_common_words(),
         government_words=frozenset(words.get("government-word", {})),
     )
 

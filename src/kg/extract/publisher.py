@@ -125,9 +125,7 @@ def find_publisher(
 ) -> Publisher:
     """The sidecar's publisher (resolved to the reference data), else the best-evidenced one."""
     if stated:
-        iris = lex.organisations.iris(stated, case_sensitive=True) or lex.organisations.iris(
-            stated
-        )
+        iris = lex.organisations.iris(stated, case_sensitive=True) or lex.organisations.iris(stated)
         if iris:
             iri = sorted(iris)[0]
             named = Named(lex.reference.organisations[iri].label, iri)
