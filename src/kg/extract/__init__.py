@@ -26,13 +26,14 @@ from kg.extract.figures import (
     infer_document_year,
     merge_repeats,
     page_year,
+    single_year,
     work_sectors,
 )
 from kg.extract.lexicons import Lexicons, default_lexicons
 from kg.extract.numbers import find_numbers
 from kg.extract.publisher import find_publisher
 from kg.extract.relations import find_partners, find_presences, national_presences
-from kg.extract.text import Document, segment
+from kg.extract.text import Document, is_number_only, segment
 from kg.gazetteer import key
 from kg.model import Extraction, Mention, Named, PlaceRef, Unclassified
 from kg.reports import Report
@@ -121,6 +122,14 @@ def extract_report(report: Report, lex: Lexicons | None = None) -> Extraction:
                 )
                 if fig.year is None and fig.kind == "outcome" and not present:
                     fig.year, fig.year_source = inferred, "document"  # "Today, we run…": undated
+    if doc_year is None:
+        only = single_year(ctx)
+        if only is not None:  # a page about one year: its key figures and lists are of that year
+            for fig in figures:
+                line = doc.line_at(fig.start)
+                listed = line is not None and (line.bullet or is_number_only(line.text))
+                if fig.year is None and fig.kind == "outcome" and listed:
+                    fig.year, fig.year_source = only, "document"
     figures, repeats = merge_repeats(figures)
     unclassified.extend(repeats)
     if country_code is None:

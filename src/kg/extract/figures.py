@@ -1005,6 +1005,22 @@ def title_year(ctx: Context) -> int | None:
     return None
 
 
+def single_year(ctx: Context) -> int | None:
+    """The one year a page's text names (twice or more, no other year named): a page about
+    that year. Years of founding, of a period's start or in a cited title do not count."""
+    years: Counter[int] = Counter()
+    for p in ctx.periods:
+        if p.year is None or p.kind == "since" or ctx.doc.is_boilerplate(p.start):
+            continue
+        if _in_cited_title(ctx, p) or _cue_in(ctx, "year-exclusion", max(0, p.start - 16), p.start):
+            continue
+        years[p.year] += 1
+    if len(years) == 1:
+        year, count = next(iter(years.items()))
+        return year if count >= 2 else None
+    return None
+
+
 def infer_document_year(figures: list[Figure], doc: Document) -> int | None:
     """The one year the page's dated outcomes state, when at least two sentences state it and
     none states another: a page of 2022 figures. One dated sentence dates only itself."""

@@ -301,6 +301,20 @@ def _next_continuation(lines: list[Line], i: int) -> int | None:
     if i + 1 < len(lines) and _continues(lines[i], lines[i + 1]):
         return i + 1
     cur = lines[i].text.strip()
+    if cur and is_number_only(cur):  # "37,600" / (blank line) / "emergency room consultations"
+        j = i + 1
+        while j < len(lines) and j <= i + 2 and not lines[j].text.strip():
+            j += 1
+        label = lines[j].text.strip() if j < len(lines) else ""
+        if (
+            j > i + 1
+            and label
+            and not lines[j].bullet
+            and not re.search(r"\d", label)
+            and len(label.split()) <= 10
+            and not label.endswith(":")
+        ):
+            return j
     if not cur or not re.search(r"[a-z]$", cur):
         return None
     j = i + 1
