@@ -103,7 +103,7 @@ _RANGE_RE = re.compile(
 _SINCE_RE = re.compile(
     # "since 2015", "since the start of 2022", "since its inception in 2008", "depuis le début
     # de 2020", "desde marzo": a few words may come between, not a clause boundary
-    r"\b(?:since|ever\s+since|depuis|desde)\s+(?:[\w'’-]+\s+){0,4}?$"
+    r"\b(?:since|ever\s+since|depuis|desde)\s+(?:[\w'’-]+\s+){0,6}?$"
 )
 _AS_OF_RE = re.compile(
     r"\b(?:as\s+(?:of|at)|up\s+to|until|by\s+the\s+end\s+of|by|at\s+the\s+end\s+of|"

@@ -22,6 +22,14 @@ _DIGITS = re.compile(
     r"(?P<dec>[.,]\d+(?![.,]?\d))?"
 )
 _ANY_DIGITS = re.compile(r"\d+")
+# a number that names a phase, level or item rather than counting: "IPC Phase 3", "fase 4",
+# "niveau 2", "No. 12", "n° 5", "Situation Report #7"
+_LABEL_BEFORE = re.compile(
+    r"\b(?:phases?|fases?|level|levels|niveau|niveaux|nivel|niveles|grade|category|"
+    r"categorie|categoria|no\.|nos\.|n°|nº|number|numero|report|rapport|informe|"
+    r"sitrep|bulletin|boletin|update|version|article|articulo|chapter|chapitre)"
+    r"(?:\s+(?:and|et|y|to|à|a|of|de))?\s*[#(]?\s*$"
+)
 _RANGE_AFTER = re.compile(r"\s*(?:à|a|to|-|–)\s*\d+\s*(?:mois|months?|ans|years?|jours|days?)\b")
 _NON_COUNT_UNIT = re.compile(r"\s?(?:mo|ko|go|mb|kb|gb|px|pdf)\b")
 _ORDINAL_SUFFIX = re.compile(r"(?:st|nd|rd|th|er|ère|e|ème|eme)(?![a-zà-ÿ])", re.IGNORECASE)
@@ -94,6 +102,8 @@ def _digit_mention(text: str, folded: str, m: re.Match[str], lex: NumberLexicon)
     # glued to letters: an ordinal (1st, 2e) or a code (COVID-19 is caught by the look-behind)
     if _ORDINAL_SUFFIX.match(after) and not _glued_noun(after, lex):
         return NumberMention(start, end, value, raw, role="ordinal")
+    if _LABEL_BEFORE.search(folded[max(0, start - 24) : start]):
+        return NumberMention(start, end, value, raw, role="code")  # "IPC Phase 3", "n° 12"
     before = text[start - 1] if start > 0 else ""
     # "#2,250 cooked food parcels" in a list is a count; "#12" glued to a word is a code
     hash_code = before == "#" and start >= 2 and text[start - 2].isalnum()
