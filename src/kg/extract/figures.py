@@ -211,8 +211,8 @@ def publication_year(ctx: Context) -> int | None:
             lead = doc.folded[line.start : p.start]
             if _PUBLISHED.match(lead) or _is_date_line(ctx, line.start, line.end):
                 return p.year
-            if number == 0 and p.first is not None and p.first[1] is not None:
-                return p.year  # a title with a full date: "Situation report, 12 May 2024"
+            if (number == 0 or line.heading) and p.first is not None and p.first[1] is not None:
+                return p.year  # a title with a full date: "Country Brief, January 2025"
     return None
 
 
@@ -566,6 +566,9 @@ def _classify(
         return None, "a money amount (funding)"
     if _footnoted(ctx, number, sentence):
         return "context", None
+    lead = doc.text[window_start : number.start]
+    if _NUMBER_OF.search(lead) and _cue_in(ctx, "context", window_start, number.start):
+        return "context", None  # "le nombre de réfugiés syriens atteint 1,8 million"
     if _cue_in(ctx, "outcome-verb", window_start, number.start):
         return "outcome", None
     if previous and _coordinated_outcome(ctx, number, sentence, previous):
@@ -601,6 +604,14 @@ def _classify(
 
 
 UNCLEAR = "not clearly the publisher's work or the situation"
+_NUMBER_OF = re.compile(
+    r"\b(?:the\s+(?:number|total|count)\s+of|le\s+nombre\s+(?:de|d['’])|"
+    r"el\s+n[uú]mero\s+de|la\s+cifra\s+de|le\s+total\s+(?:de|d['’]))\b",
+    re.IGNORECASE,
+)
+_RATIO_AFTER = re.compile(
+    r"\s+(?:de\s+cada|out\s+of\s+every|in\s+every|sur\s+(?=\d))\s*", re.IGNORECASE
+)
 
 _COORDINATED = re.compile(
     r"^[^.;:!?\n]*?(?:,\s*|\s+(?:and|et|y|as well as|ainsi que|así como|plus)\s+)"
@@ -768,11 +779,17 @@ def extract_figures(
         if sentence is None:
             skip("in a heading, not a sentence")
             continue
+        earlier = [n for n in ctx.numbers if n.role == "figure" and n.end <= number.start]
+        following = [n for n in ctx.numbers if n.role == "figure" and n.start >= number.end]
+        if (following and _RATIO_AFTER.fullmatch(doc.text[number.end : following[0].start])) or (
+            earlier and _RATIO_AFTER.fullmatch(doc.text[earlier[-1].end : number.start])
+        ):
+            skip("a proportion ('3 de cada 10', '1 in every 4'), not a count")
+            continue
         in_range = _range_role(ctx, number)
         if in_range == "lower":
             skip("the lower end of a range (the upper end is the figure)")
             continue
-        earlier = [n for n in ctx.numbers if n.role == "figure" and n.end <= number.start]
         if earlier and _OUT_OF.fullmatch(doc.text[earlier[-1].end : number.start]):
             skip("the total another figure is counted against ('out of')")
             continue
@@ -827,13 +844,15 @@ def extract_figures(
             source = "section" if year is not None else "none"
         if year is None and since is None and ctx.section_years.get(sentence.section) is not None:
             year, source = ctx.section_years[sentence.section], "section"
-        if year is None:
-            year, source = _page_year(ctx, number.start, doc_year)
         cited = _cited_source(ctx, number, sentence) if kind == "context" else None
         if year is None and cited:  # "¹ World Bank 2022": the cited document's year
             cited_years = set(re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", cited))
             if len(cited_years) == 1:
                 year, source = int(cited_years.pop()), "document"
+        if year is None:
+            year, source = _page_year(ctx, number.start, doc_year)
+            if cited and source == "publication":
+                year, source = None, "none"  # a cited figure is of its source's date, not the page's
         start, end = min(number.start, c_start), max(number.end, c_end)
         places = _places_for(ctx, sentence)
         figures.append(

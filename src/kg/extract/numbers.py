@@ -190,7 +190,9 @@ def _next_word(folded: str, end: int) -> str:
 
 
 _BEFORE_RE = re.compile(r"([a-z]+)\.?[\s,]*(?:\d{1,2}(?:st|nd|rd|th)?[\s,]*)?$")
-_AFTER_RE = re.compile(r"[\s,]*(?:\d{1,2}(?:st|nd|rd|th|er)?[\s,]+)?([a-z]+)")
+_AFTER_RE = re.compile(
+    r"[\s,]*(?:\d{1,2}(?:st|nd|rd|th|er)?[\s,]+)?(?:(?:de|of|del)\s+)?([a-z]+)"
+)  # "30 June", "30 de junio", "1er mars", "the 3rd of May"
 
 
 def _month_near(folded: str, start: int, end: int, lex: NumberLexicon) -> bool:
