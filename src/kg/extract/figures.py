@@ -852,7 +852,7 @@ def extract_figures(
         if year is None:
             year, source = _page_year(ctx, number.start, doc_year)
             if cited and source == "publication":
-                year, source = None, "none"  # a cited figure is of its source's date, not the page's
+                year, source = None, "none"  # a cited figure: its source's date, not the page's
         start, end = min(number.start, c_start), max(number.end, c_end)
         places = _places_for(ctx, sentence)
         figures.append(
