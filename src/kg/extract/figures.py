@@ -970,6 +970,13 @@ def _whole_of(
         return next(
             (f for f in reversed(earlier) if f.part_of is None and f.value > number.value), None
         )
+    whole = next((f for f in reversed(earlier) if f.part_of is None), None)
+    if (
+        whole is not None
+        and whole.value > number.value
+        and text.count("(", whole.end, number.start) > text.count(")", whole.end, number.start)
+    ):
+        return whole  # "490 packs distributed (376 in Hanwella; 50 in Thunnana; …)"
     last = earlier[-1]
     gap = text[last.end : number.start]
     if last.part_of is not None and re.fullmatch(r"\s*(?:,|and|et|y|,\s*and|;)\s*", gap):

@@ -22,6 +22,16 @@ _DIGITS = re.compile(
     r"(?P<dec>[.,]\d+(?![.,]?\d))?"
 )
 _ANY_DIGITS = re.compile(r"\d+")
+_NUMERIC_DATE = re.compile(
+    r"(?<![\d.,/\-])(?:[0-3]?\d[./][01]?\d[./](?:19|20)\d\d|(?:19|20)\d\d-[01]\d-[0-3]\d)"
+    r"(?![\d./\-])"
+)
+# "5-liter bottles", "46-bed hospital", "20 kg bags": a size that describes what is counted
+_MEASURE_AFTER = re.compile(
+    r"(?:-|\s)(?:lit(?:re|er)s?|l|kg|kilos?|kilograms?|g|grams?|tonnes?|tons?|mt|m3|m²|km|"
+    r"meters?|metres?|gallons?|beds?|pieces?|piece)\b(?!\s+(?:of|de)\b)",
+    re.IGNORECASE,
+)
 # a number that names a phase, level or item rather than counting: "IPC Phase 3", "fase 4",
 # "niveau 2", "No. 12", "n° 5", "Situation Report #7"
 _LABEL_BEFORE = re.compile(
@@ -81,7 +91,17 @@ def find_numbers(text: str, folded: str, lex: NumberLexicon) -> list[NumberMenti
     """Every number in the text, digits or words, with its role."""
     found: list[NumberMention] = []
     covered: list[tuple[int, int]] = []
+    for m in _NUMERIC_DATE.finditer(text):  # "24.05.2016", "31/03/2024", "2024-03-31"
+        for part in _ANY_DIGITS.finditer(text, m.start(), m.end()):
+            found.append(
+                NumberMention(
+                    part.start(), part.end(), float(part.group(0)), part.group(0), role="date"
+                )
+            )
+        covered.append((m.start(), m.end()))
     for m in _DIGITS.finditer(text):
+        if any(s <= m.start() < e for s, e in covered):
+            continue
         mention = _digit_mention(text, folded, m, lex)
         found.append(mention)
         covered.append((mention.start, max(mention.end, m.end())))
@@ -133,6 +153,8 @@ def _digit_mention(text: str, folded: str, m: re.Match[str], lex: NumberLexicon)
         return NumberMention(start, end, value, raw, role="date")
     if _RANGE_AFTER.match(folded, scale_end) or _NON_COUNT_UNIT.match(folded, scale_end):
         return NumberMention(start, end, value, raw, role="code")  # "6 à 59 mois", "3,2 Mo"
+    if text[scale_end : scale_end + 1] == "-" and _MEASURE_AFTER.match(folded, scale_end):
+        return NumberMention(start, end, value, raw, role="code")  # "5-liter water bottles"
     return NumberMention(start, scale_end, value, span_text, unit=unit)
 
 
