@@ -34,7 +34,7 @@ from kg.reference import Reference, _common_words
 GEONAMES_MIN_POPULATION = 1000
 TOWN_LEVEL = 4
 INFERENCE_MIN_POPULATION = 100_000  # towns that vote for the country of a report
-_VERSION = "gazetteer 3"
+_VERSION = "gazetteer 4"
 _TOKEN = re.compile(r"[a-z0-9]+")
 
 
@@ -52,6 +52,7 @@ _LOOSE_RULES = [
     (re.compile(r"z"), "s"),
     (re.compile(r"ee"), "i"),
     (re.compile(r"([a-z])\1+"), r"\1"),
+    (re.compile(r"(?<=[a-z]{4})e$"), ""),  # "Grande'Anse" / "Grand Anse"
 ]
 
 

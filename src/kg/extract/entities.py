@@ -305,6 +305,10 @@ _INCLUDING_LIST = re.compile(
     + _NAME[1:-1]
     + r")+"
 )
+# "Rhino Camp", "Zaatari Camp": a camp whose name ends with the word
+_CAMP_NAME = re.compile(
+    r"(?<![\w])((?:[A-ZÀ-Ý][\w'’\-]+\s+){1,3}(?P<type>Camp|Settlement|Site|Campamento|Asentamiento))\b"
+)
 _NOT_A_PLACE = {
     "the",
     "a",
@@ -359,7 +363,7 @@ def find_unknown_places(
     def type_of(m: re.Match[str]) -> str | None:
         return m.group("type") if "type" in m.re.groupindex else None
 
-    for regex in (_UNKNOWN_AFTER, _UNKNOWN_BEFORE, _SENTENCE_PLACE):
+    for regex in (_CAMP_NAME, _UNKNOWN_AFTER, _UNKNOWN_BEFORE, _SENTENCE_PLACE):
         for m in regex.finditer(doc.text):
             kind = type_of(m)
             for group in range(1, (m.lastindex or 1) + 1):
@@ -465,7 +469,11 @@ def find_unknown_places(
     for u in out:  # the same name found by two patterns: the one that knows its type
         if (u.start, u.end) not in best or best[(u.start, u.end)].level is None:
             best[(u.start, u.end)] = u
-    return sorted(best.values(), key=lambda u: (u.start, u.end))
+    kept: list[UnknownPlace] = []  # "Zaatari camp" rather than "Zaatari" inside it
+    for u in sorted(best.values(), key=lambda u: (-(u.end - u.start), u.start)):
+        if not any(k.start < u.end and u.start < k.end for k in kept):
+            kept.append(u)
+    return sorted(kept, key=lambda u: (u.start, u.end))
 
 
 def _sentence_initial_word(text: str, start: int) -> bool:
