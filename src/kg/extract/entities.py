@@ -31,6 +31,7 @@ class PlaceMention:
     surface: str = ""  # the name as written, with a place-type word beside it ("Arua District")
     new: bool = False  # not in any gazetteer: minted from the text ("… refugee camp")
     camp: bool = False  # a camp, site or settlement of displaced people
+    aliases: tuple[str, ...] = ()  # other forms of its name in the text ("Farchana")
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class UnknownPlace:
     name: str
     level: int | None = None  # from a place-type word beside it
     camp: bool = False
+    bare: str = ""  # the name without the place-type words ("Farchana" of "Farchana refugee camp")
 
 
 _LIST_GAP = re.compile(r"^(?:\s*,\s*(?:and\s+|et\s+|y\s+)?|\s+and\s+|\s+et\s+|\s+y\s+|\s*/\s*)$")
@@ -100,8 +102,8 @@ def find_places(
                 hint is not None or strong_list or _after_preposition(doc, m.start)
             ):
                 continue
-            if m.weak and _sentence_initial_word(doc.text, m.start):
-                continue
+            if m.weak and hint is None and _sentence_initial_word(doc.text, m.start):
+                continue  # "Sale of…" opens a sentence; "North-West and South-West Regions" is fine
             chosen = _choose(list(m.places), hint)
             typed = _with_type_word(doc, lex, m.start, m.end)
             out.append(
@@ -123,7 +125,7 @@ def place_ref(mention: PlaceMention) -> PlaceRef:
     """The fact-level reference to a mentioned place, with what a graph needs to describe a
     place the reference data does not hold (a GeoNames town, a place the text introduces)."""
     place = mention.place
-    names = tuple(dict.fromkeys(n for n in (mention.surface, mention.label) if n))
+    names = tuple(dict.fromkeys(n for n in (mention.surface, mention.label, *mention.aliases) if n))
     if place is None:
         kind: PlaceKind = "camp" if mention.camp else "new"
         return PlaceRef(mention.label, mention.iri, mention.level, mention.parent, kind, names)
@@ -151,7 +153,9 @@ def new_place(
     level = unknown.level if unknown.level is not None else TOWN_LEVEL
     name = unknown.name
     label = name
-    if unknown.camp and not re.search(r"\b(?:camp|settlement|site)\b", name, re.IGNORECASE):
+    if unknown.camp and not re.search(
+        r"\b(?:camps?|settlements?|sites?|campamentos?|asentamientos?)\b", name, re.IGNORECASE
+    ):
         label = f"{name} camp"
     slug = slugify(label)
     parent = str(entity("place", country.lower()))
@@ -175,6 +179,7 @@ def new_place(
         surface,
         new=True,
         camp=unknown.camp,
+        aliases=(unknown.bare,) if unknown.bare and unknown.bare != surface else (),
     )
 
 
@@ -340,6 +345,21 @@ _NOT_A_PLACE = {
     "las",
     "le",
     "les",
+    "where",
+    "when",
+    "what",
+    "which",
+    "while",
+    "since",
+    "after",
+    "before",
+    "during",
+    "if",
+    "as",
+    "their",
+    "its",
+    "his",
+    "her",
 }
 _CAMP_TYPES = {"camp", "site", "settlement", "campamento", "asentamiento"}
 
@@ -461,10 +481,13 @@ def find_unknown_places(
         if _sentence_initial_word(doc.text, s) and " " not in name and kind is None:
             continue
         word = fold(name)
-        if s in in_name and " " not in name and (word in common or word.rstrip("s") in common):
-            continue  # "in English", "en Fases", "at Christmas": ordinary words, no place
+        if s in in_name and " " not in name and _is_common(word, common):
+            continue  # "in English", "en Fases", "in Emergencies": ordinary words, no place
+        if any(w in lex.org_words for w in re.findall(r"[a-zà-ÿ]+", word)):
+            continue  # "Fondation Exemple": an organisation
         level = lex.place_types.get(type_word) if type_word else None
-        out.append(UnknownPlace(s, e, name, level, camp))
+        bare = " ".join(doc.text[s:name_end].split())
+        out.append(UnknownPlace(s, e, name, level, camp, bare))
     best: dict[tuple[int, int], UnknownPlace] = {}
     for u in out:  # the same name found by two patterns: the one that knows its type
         if (u.start, u.end) not in best or best[(u.start, u.end)].level is None:
@@ -474,6 +497,12 @@ def find_unknown_places(
         if not any(k.start < u.end and u.start < k.end for k in kept):
             kept.append(u)
     return sorted(kept, key=lambda u: (u.start, u.end))
+
+
+def _is_common(word: str, common: frozenset[str]) -> bool:
+    """A common word, or the plural of one ("emergencies", "fases")."""
+    forms = {word, word[:-1], word[:-2], word[:-3] + "y"} if len(word) > 3 else {word}
+    return bool(forms & common)
 
 
 def _sentence_initial_word(text: str, start: int) -> bool:
