@@ -61,6 +61,17 @@ def find_partners(ctx: Context, orgs: list[OrgMention], country: str | None) -> 
             for more in _listed_after(doc, lex, mention, country):  # "funded by A, B and C"
                 add(more, cue.iri, more.start, more.end)
             continue
+        example = _SUCH_AS.match(doc.text, _skip_space(doc.text, cue.end))
+        if example is not None:  # "along with the public authorities such as AFAD, UMKE and…"
+            public = re.search(
+                r"\b(?:authorit|autorit|autoridad|government|gouvernement|gobierno|ministr|"
+                r"public bod|services? publics?|state (?:agencies|bodies))",
+                doc.folded[cue.end : example.end()],
+            )
+            role = ROLE + "government-counterpart" if public else cue.iri
+            for listed_org in _list_items(doc, lex, example.end(), country):
+                add(listed_org, role, listed_org.start, listed_org.end)
+            continue
         before = _named_just_before(doc.text, orgs, cue.start)  # "Plan, its implementing partner"
         if before is not None:
             add(before, cue.iri, before.start, cue.end)
@@ -271,6 +282,36 @@ def _government_names(ctx: Context, start: int, end: int, country: str | None) -
             for o in out
         )
     ]
+
+
+_SUCH_AS = re.compile(
+    r"[^.;:!?\n]{0,50}?\b(?:such as|including|notably|namely|like|notamment|comme|"
+    r"tels que|telles que|como|tales como|entre ellos|entre ellas|incluidos)\s+",
+    re.IGNORECASE,
+)
+
+
+def _list_items(doc: Document, lex: Lexicons, start: int, country: str | None) -> list[OrgMention]:
+    """The organisations of a list: "AFAD, UMKE, 112 Emergency, Fire Brigade and Gendarmerie"
+    (known ones by name, others as the capitalised items they are)."""
+    text = doc.text
+    stop = re.compile(r"[.;:!?\n]").search(text, start)
+    end = stop.start() if stop else len(text)
+    out = []
+    for item in re.finditer(r"[^,]+", text[start:end]):
+        part = re.sub(r"^\s*(?:and|et|y|&)\s+", "", item.group(0))
+        pos = start + item.start() + (len(item.group(0)) - len(part))
+        for piece in re.split(r"\s+(?:and|et|y|&)\s+", part.strip()):
+            at = text.find(piece, pos)
+            if at < 0 or not piece:
+                continue
+            mention = name_at(doc, lex, at, country)
+            if mention is None or mention.end > at + len(piece):
+                mention = _listed_name(doc, at, at + len(piece), country)
+            if mention is not None:
+                out.append(mention)
+            pos = at + len(piece)
+    return out
 
 
 def _listed_name(doc: Document, start: int, end: int, country: str | None) -> OrgMention | None:
