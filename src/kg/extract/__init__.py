@@ -167,6 +167,11 @@ def extract_report(report: Report, lex: Lexicons | None = None) -> Extraction:
         sectors.setdefault(presence.sector.iri, presence.sector)
     for iri in work_sectors(ctx):
         sectors.setdefault(iri, Named(lex.reference.sectors[iri].label, iri))
+    if main_sector and any(f.kind == "outcome" for f in figures):
+        # an organisation reporting its work works in its main sector (WFP: food security)
+        sectors.setdefault(
+            main_sector, Named(lex.reference.sectors[main_sector].label, main_sector)
+        )
     unclassified.sort(key=lambda u: (u.start, u.end))
     mentions = [Mention("place", p.label, p.iri, p.start, p.end) for p in work_places]
     mentions += [Mention("organisation", m.label, m.iri, m.start, m.end) for m in orgs]
