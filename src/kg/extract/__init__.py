@@ -21,6 +21,7 @@ from kg.extract.entities import (
 from kg.extract.figures import (
     Context,
     annotate_sections,
+    dated_outcomes_year,
     datelines,
     extract_figures,
     infer_document_year,
@@ -35,7 +36,7 @@ from kg.extract.publisher import find_publisher
 from kg.extract.relations import find_partners, find_presences, national_presences
 from kg.extract.text import Document, is_number_only, segment
 from kg.gazetteer import key
-from kg.model import Extraction, Mention, Named, PlaceRef, Unclassified
+from kg.model import Extraction, Figure, Mention, Named, PlaceRef, Unclassified
 from kg.reports import Report
 
 __all__ = ["extract_report", "extract_text"]
@@ -123,12 +124,12 @@ def extract_report(report: Report, lex: Lexicons | None = None) -> Extraction:
                 if fig.year is None and fig.kind == "outcome" and not present:
                     fig.year, fig.year_source = inferred, "document"  # "Today, we run…": undated
     if doc_year is None:
-        only = single_year(ctx)
-        if only is not None:  # a page about one year: its key figures and lists are of that year
+        # a page about one year (it names no other), or whose dated outcomes all state one:
+        # its key figures and lists of results are of that year
+        only = single_year(ctx) or dated_outcomes_year(figures)
+        if only is not None:
             for fig in figures:
-                line = doc.line_at(fig.start)
-                listed = line is not None and (line.bullet or is_number_only(line.text))
-                if fig.year is None and fig.kind == "outcome" and listed:
+                if fig.year is None and fig.kind == "outcome" and _listed(doc, fig):
                     fig.year, fig.year_source = only, "document"
     figures, repeats = merge_repeats(figures)
     unclassified.extend(repeats)
@@ -196,6 +197,16 @@ def extract_report(report: Report, lex: Lexicons | None = None) -> Extraction:
         publisher_evidence=found.evidence,
         mentions=sorted(set(mentions), key=lambda m: (m.start, m.end, m.kind, m.iri)),
     )
+
+
+def _listed(doc: Document, fig: Figure) -> bool:
+    """A figure in a list or a key-figures box: a bullet, a number alone on its line, or a
+    short line of its own ("44,157 people benefited from our education programme")."""
+    line = doc.line_at(fig.start)
+    if line is None:
+        return False
+    text = line.text.strip()
+    return line.bullet or is_number_only(text) or (len(text) <= 100 and fig.start - line.start <= 3)
 
 
 def _country(name: str | None, doc: Document, lex: Lexicons) -> Named | None:

@@ -96,9 +96,10 @@ _MONTH_ONLY_RE = re.compile(r"(?<![\w])" + _m("mo") + r"(?![\w])")
 _RANGE_RE = re.compile(
     r"(?<![\w])(?:(?:from|between|de|du|entre|desde)\s+)?"
     rf"(?:{_m('ma')}|{_d('da')}\s+{_m('mb')})(?:{_DE}\s+{_y('ya')})?"
-    r"\s*(?:-|–|—|to|and|au|à|a|al|y|through|until|hasta)\s*"
+    r"[ \t]*(?:-|–|—|to|and|au|à|a|al|y|through|until|hasta)[ \t]*"
     rf"(?:{_m('mc')}|{_d('dc')}\s+{_m('md')}){_DE}[\s,]+{_y('yc')}(?![\w])"
-    rf"|(?<![\w\-/]){_y('ye')}\s*(?:-|–|—|/|to|à|a)\s*(?P<yf>(?:19|20)?\d\d)(?![\w\-/])"
+    # "2022-2023", "2022/23" on one line (a "-" on the next line is a list's separator)
+    rf"|(?<![\w\-/]){_y('ye')}[ \t]*(?:-|–|—|/|to|à|a)[ \t]*(?P<yf>(?:19|20)?\d\d)(?![\w\-/])"
 )
 _SINCE_RE = re.compile(
     # "since 2015", "since the start of 2022", "since its inception in 2008", "depuis le début

@@ -152,13 +152,31 @@ class PageYear:
     source: str  # "document" | "publication"
 
 
+_RESULTS_OF = re.compile(
+    r"\b(?:results?|achievements|activities|highlights|review|annual report|bilan|resultats|"
+    r"realisations|activites|rapport annuel|resultados|logros|actividades|informe anual|memoria)"
+    r"\b[^.;:\n]{0,30}?\b(?:of|for|in|de|del|en|pour|para)\s+(?:the\s+year\s+|l'annee\s+|"
+    r"el\s+ano\s+|ano\s+|annee\s+|year\s+)?((?:19|20)\d\d)\b"
+)
+
+
+def results_year(ctx: Context) -> int | None:
+    """ "se presentaron los resultados y logros del año 2022", "our results for 2023": the
+    year an opening sentence says the page's results are of."""
+    for sentence in ctx.doc.sentences[:4]:
+        m = _RESULTS_OF.search(ctx.doc.folded, sentence.start, sentence.end)
+        if m and not ctx.doc.is_boilerplate(sentence.start):
+            return int(m.group(1))
+    return None
+
+
 def page_year(ctx: Context, stated: int | None = None) -> PageYear | None:
     """The sidecar's year, else the year the page says its data are of (a line such as "Data
     from … Activity Report 2023", a reporting period, "as of 31 March 2024", a year in its
     title), else the date the page was published or updated (a dateline, "date 2022-10-20")."""
     if stated:
         return PageYear(stated, "document")
-    year = document_year(ctx) or title_year(ctx)
+    year = document_year(ctx) or title_year(ctx) or results_year(ctx)
     if year is not None:
         return PageYear(year, "document")
     published = publication_year(ctx)
@@ -217,9 +235,10 @@ def publication_year(ctx: Context) -> int | None:
 
 
 def _is_date_line(ctx: Context, start: int, end: int) -> bool:
-    """A line that is a date and nothing else (a dateline above a news item)."""
+    """A line that is a date and nothing else (a dateline above a news item). A year alone
+    on a line is no dateline: it is the value of a field ("début de la mission" / "2006")."""
     periods = ctx.periods_between(start, end)
-    if len(periods) != 1:
+    if len(periods) != 1 or periods[0].first is None or periods[0].first[1] is None:
         return False
     rest = ctx.doc.folded[start : periods[0].start] + ctx.doc.folded[periods[0].end : end]
     return not re.sub(r"[\W_]|\b(?:date|on|le|el|posted|published)\b", "", rest)
@@ -1045,6 +1064,12 @@ def single_year(ctx: Context) -> int | None:
         year, count = next(iter(years.items()))
         return year if count >= 2 else None
     return None
+
+
+def dated_outcomes_year(figures: list[Figure]) -> int | None:
+    """The one year the page's outcomes state in their own sentences, if they agree."""
+    years = {f.year for f in figures if f.kind == "outcome" and f.year_source == "sentence"}
+    return years.pop() if len(years) == 1 else None
 
 
 def infer_document_year(figures: list[Figure], doc: Document) -> int | None:
