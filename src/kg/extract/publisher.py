@@ -101,6 +101,7 @@ _FIRST_PERSON_AFTER = re.compile(
     r"brindamos|atendimos|nous avons|nous sommes|intervenons|travaillons)\b",
     re.IGNORECASE,
 )
+_ACRONYM = re.compile(r"(?<![\w/])[A-Z][A-Z0-9&]{2,7}(?![\w])")
 _OWN_THINGS = re.compile(
     r"(?<![\w])(?P<name>[A-ZÀ-Ý][\w-]+(?:\s+[A-ZÀ-Ý][\w-]+){0,3})['’]s?\s+"
     r"(?:[A-Z][a-z]+\s+)?(?:teams?|staff|department|programmes?|programs?|operations?|"
@@ -176,6 +177,16 @@ def _candidates(
         keep(_name_at(doc, lex, m.start("name"), m.end("name")))
     for m in _OWN_THINGS.finditer(text):  # "Nile Hope's Nutrition department"
         keep(_name_at(doc, lex, m.start("name"), m.end("name")))
+    verbs = lex.cues["outcome-verb"]
+    presence = lex.cues["presence"]
+    for m in _ACRONYM.finditer(text):  # "FUSAL benefició a…", "HEKS is implementing", "BRAC team"
+        after = m.end()
+        window = min(len(text), after + 25)
+        acts = doc.found(verbs, after, window) or doc.found(presence, after, window)
+        if (acts and not re.search(r"[.;:\n,]", text[after : acts[0].start])) or _TEAM_AFTER.match(
+            text[after : after + 30]
+        ):
+            keep((m.start(), m.end(), m.group(0)))
     for line in [line for line in doc.lines if line.text.strip()][:3]:
         title = _TITLE_NAME.match(text, line.start, line.end)  # "Sarvodaya Response to …"
         if title:
@@ -187,11 +198,14 @@ def _candidates(
             if len(squashed) >= 4 and any(squashed in part for part in parts):
                 keep(span)
     names = {name for _, _, name in found}
+    countries = lex.gazetteer.find_countries(text, doc.folded)
     for start, _end, name in found:
         if fold(name) in _GENERIC or any(o.start <= start < o.end for o in orgs):
             continue
         if any(s <= start and start + len(name) <= e for s, e in places):
             continue  # "San Pedro Sula", a place
+        if any(s <= start < e for s, e, _, _ in countries):
+            continue  # "In Colombia, we help…": a country
         if fold(name).split()[0] in lex.numbers.months:
             continue  # "In January, we…"
         if any(name != other and name in other for other in names):
@@ -276,7 +290,10 @@ def _weigh(cand: Candidate, doc: Document, lex: Lexicons) -> None:
         if sentence is not None and doc.found(lex.cues["ownership"], sentence.start, sentence.end):
             cand.add("with 'we'/'our'", 1, quote, cap=3)
         roles = doc.found(lex.roles, max(0, start - 45), start)
-        if roles and not re.search(r"[.;\n]", folded[roles[-1].end : start]):
+        if roles and re.fullmatch(  # the cue names it: "funded by the X", "avec l'appui du X"
+            r"\s*(?:the\s+|le\s+|la\s+|les\s+|l['’]\s*|el\s+|los\s+|du\s+|des\s+|del\s+)?",
+            folded[roles[-1].end : start],
+        ):
             cand.add("named as a partner or funder", -4, quote)
         cand.score += 0.3 if len(cand.spans) <= 5 else 0
     for m in _DOMAIN.finditer(text):
