@@ -6,10 +6,12 @@ text (segmentation) -> numbers -> entities (places, organisations) -> figures ->
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 
 from kg.extract.entities import (
     OrgMention,
+    PlaceMention,
     countries_in,
     find_organisations,
     find_places,
@@ -149,7 +151,11 @@ def extract_report(report: Report, lex: Lexicons | None = None) -> Extraction:
     presences, work_places = find_presences(ctx, publisher, main_sector, doc_year)
     presences += national_presences(figures, presences, publisher, country)
     partners = find_partners(ctx, orgs, country_code)
-    named = [p for p in places if p not in work_places and not origin_only(doc, p)]
+    named = [
+        p
+        for p in places
+        if p not in work_places and not origin_only(doc, p) and not _situation_only(ctx, p)
+    ]
     place_refs: dict[str, PlaceRef] = {}
     for ref in [place_ref(p) for p in work_places + named] + [
         ref for fig in figures if fig.kind == "outcome" for ref in fig.places
@@ -199,6 +205,33 @@ def extract_report(report: Report, lex: Lexicons | None = None) -> Extraction:
     )
 
 
+_IN_A_NAME = re.compile(
+    r"\b(?:fundacion|foundation|fondation|fund|fondo|fonds|association|asociacion|"
+    r"institute|instituto|institut|university|universidad|universite|hospital|hopital|"
+    r"church|iglesia|eglise|banco|bank|banque)\s+(?:de\s+|of\s+|del\s+)?$"
+)
+
+
+def _situation_only(ctx: Context, place: PlaceMention) -> bool:
+    """A place named only to describe the situation: its sentence (or section) is about needs,
+    displacement or disease, not about anyone's work ("57 health zones in Kwango are in
+    nutrition alert"); such a place is no place of the publisher's work."""
+    doc = ctx.doc
+    sentence = doc.sentence_at(place.start)
+    if sentence is None:
+        return False
+    s, e = sentence.start, sentence.end
+    if ctx.section_kinds.get(sentence.section) == "context":
+        return True
+    working = (
+        ctx.cues_between("outcome-verb", s, e)
+        or ctx.cues_between("ownership", s, e)
+        or ctx.cues_between("presence", s, e)
+        or any(s <= m.start < e for m in ctx.publisher_mentions)
+    )
+    return bool(ctx.cues_between("context", s, e)) and not working
+
+
 def _listed(doc: Document, fig: Figure) -> bool:
     """A figure in a list or a key-figures box: a bullet, a number alone on its line, or a
     short line of its own ("44,157 people benefited from our education programme")."""
@@ -229,6 +262,8 @@ def _country(name: str | None, doc: Document, lex: Lexicons) -> Named | None:
     for start, _, codes, kind in countries_in(doc, gazetteer):
         if doc.is_boilerplate(start):
             continue
+        if kind == "place" and _IN_A_NAME.search(doc.folded[max(0, start - 25) : start]):
+            continue  # "Fundación Poma": a foundation's name, not the town
         weight = weights[kind] * (2.0 if start < 300 else 1.0) / len(codes)
         for rank, code in enumerate(codes):
             # an ambiguous name ("Congo"): its first country wins ties
