@@ -2,13 +2,15 @@
 
     python benchmarks/score_extraction.py [--details] [--given] [--set NAME]...
 
-NAME: seed, unseen, heldout (expected.json readings), real-tune, real-frozen (the blind set).
+NAME: seed, unseen, heldout (expected.json readings), real-tune, real-frozen, real-tune2,
+real-frozen2 (the blind sets).
 
 The blind evaluation set of real pages (`tests/fixtures/real/tune` and `…/frozen`, see the
 README there) is scored kind by kind with F1 and one-to-one matching (`blind_scoring.py`),
 extracting each page as a user would: no sidecar, publisher and country found in the text
-(`--given` passes the reading's publisher and country instead). `real-frozen` is scored once,
-at the end of a piece of work, never while tuning.
+(`--given` passes the reading's publisher and country instead). The frozen parts are scored once,
+at the end of a piece of work, never while tuning. `tune2`/`frozen2` are a second set collected
+the same way later, after the loaders had been tuned on the first.
 
 Readings: `tests/fixtures/seed-expected/<seed>.expected.json` for the seed reports in
 `data/reports/`, `tests/fixtures/reports/<name>.expected.json` for the unseen fixtures, and
@@ -49,7 +51,12 @@ from extraction_expectations import (  # noqa: E402
 from kg.reference import Reference, load_reference  # noqa: E402
 
 REAL = ROOT / "tests" / "fixtures" / "real"
-REAL_SETS = {"real-tune": REAL / "tune", "real-frozen": REAL / "frozen"}
+REAL_SETS = {
+    "real-tune": REAL / "tune",
+    "real-frozen": REAL / "frozen",
+    "real-tune2": REAL / "tune2",
+    "real-frozen2": REAL / "frozen2",
+}
 SETS = [
     ("seed", ROOT / "data" / "reports", ROOT / "tests" / "fixtures" / "seed-expected"),
     ("unseen", ROOT / "tests" / "fixtures" / "reports", ROOT / "tests" / "fixtures" / "reports"),
