@@ -231,6 +231,30 @@ def publication_year(ctx: Context) -> int | None:
                 return p.year
             if (number == 0 or line.heading) and p.first is not None and p.first[1] is not None:
                 return p.year  # a title with a full date: "Country Brief, January 2025"
+    for line in [line for line in doc.lines if line.text.strip()][:16]:
+        year = _news_dateline(ctx, line.start, line.end)
+        if year is not None:
+            return year
+    return None
+
+
+# what may stand before a news item's date: its place ("MANILA (", "La Paz / Bolivia, ")
+_DATELINE_LEAD = re.compile(r"[^\W\d_][\w .'/-]{0,48}?[,(]?\s*")
+# what follows it: the dash, bracket or colon before the story ("… 2007 - UNICEF …")
+_DATELINE_TAIL = re.compile(r"\s*\)?\s*[-–—:|]|\s*\)")
+
+
+def _news_dateline(ctx: Context, start: int, end: int) -> int | None:
+    """A news item's dateline opening its first paragraph, "MANILA (September 11, 2015) …",
+    "La Paz / Bolivia, 20 de Febrero de 2007 - …": a place, a full date, then the story."""
+    folded = ctx.doc.folded
+    for p in ctx.periods_between(start, min(end, start + 80)):
+        if p.year is None or p.kind != "point" or p.day is None:
+            continue
+        if _DATELINE_LEAD.fullmatch(folded, start, p.start) and _DATELINE_TAIL.match(
+            folded, p.end, end
+        ):
+            return p.year
     return None
 
 
@@ -311,12 +335,20 @@ def paragraph_year(ctx: Context, sentence: Sentence) -> int | None:
     trained… In addition, we trained 30 volunteers")."""
     doc = ctx.doc
     index = ctx._sentence_index[sentence.start]
-    # "Our teams also distributed…": a continuation carries the year across the paragraph
+    # "Our teams also distributed…", a paragraph opening "In addition, …": a continuation
+    # carries the year across the paragraph break
     continues = _cue_in(ctx, "continuation", sentence.start, sentence.end)
+    current = sentence
     for back, earlier in enumerate(reversed(doc.sentences[max(0, index - 12) : index]), 1):
-        across = continues and earlier.section == sentence.section and back <= 3
-        if earlier.block != sentence.block and not across:
-            return None
+        if earlier.block != current.block:
+            opening = next(s for s in doc.sentences if s.block == current.block)
+            opens = opening is not sentence and _cue_in(
+                ctx, "continuation", opening.start, opening.end
+            )
+            across = (continues and back <= 3) or opens
+            if earlier.section != sentence.section or not across:
+                return None
+            continues, current = False, earlier
         period = sentence_period(ctx, earlier, NumberMention(earlier.end, earlier.end, 0, ""))
         if period is not None and period.year is not None:
             return period.year
