@@ -178,10 +178,11 @@ def _mark_boilerplate(
         text = BULLET_RE.sub("", text)
         if not text:
             continue
-        if _starts_with(text, cues.get("zone", [])) or (
+        if (_starts_with(text, cues.get("zone", [])) and line.start > len(folded) // 4) or (
             _is_url_line(text) and line.start > len(folded) // 2
         ):
-            zone_start = i  # a footer: a contact address high on the page is no footer
+            # a footer; "Actualités" or a contact address high on the page is a menu's tab
+            zone_start = i
             break
         if _starts_with(text, cues.get("teaser", [])) and _TEASER_DATE_RE.search(text):
             zone_start = _teaser_block_start(lines, folded, i)
@@ -331,7 +332,7 @@ def _continues(current: Line, following: Line) -> bool:
     cur = current.text.strip()
     if not nxt or following.bullet or following.footnote:
         return False
-    if is_number_only(cur):
+    if is_number_only(BULLET_RE.sub("", cur)):  # "• 2 460" / "personnes de retour …"
         return True
     if is_number_only(nxt):
         return bool(_JOIN_NEXT_RE.search(cur)) or cur.lower().endswith(" of")
