@@ -211,3 +211,88 @@ def test_kg_build_warns_about_a_publisher_found_on_weak_evidence(tmp_path: Path)
     output = " ".join(result.output.split())
     assert result.exit_code == 0, result.output
     assert "warning:" in output and "weak.txt: publisher 'UNICEF' found on weak evidence" in output
+
+
+def _partners(text: str) -> dict[str, str]:
+    return {p.label: p.role for p in extract_text(text).partners}
+
+
+def test_public_bodies_named_by_what_they_are_are_government_counterparts() -> None:
+    partners = _partners(
+        "In 2023, UNICEF, in collaboration with local and national authorities, vaccinated "
+        "12,000 children in Kenya. UNICEF handed over the cold chain to the Kenyan health "
+        "authorities."
+    )
+    assert partners["local and national authorities"] == "government-counterpart"
+    assert partners["Kenyan health authorities"] == "government-counterpart"
+    es = _partners(
+        "UNICEF, en coordinación con autoridades nacionales y departamentales, entregó 90 "
+        "carpas en Bolivia en 2007."
+    )
+    assert es == {"autoridades nacionales y departamentales": "government-counterpart"}
+    # the list names them: "public authorities" is no body of its own
+    listed = _partners(
+        "Türk Kızılay worked along with public authorities such as AFAD and UMKE, and "
+        "distributed 3,000 tents in Türkiye in 2020."
+    )
+    assert "public authorities" not in listed
+
+
+def test_organisations_listed_with_the_publisher_acted_with_it() -> None:
+    partners = _partners(
+        "In August 2020, the centre in Pemba, Mozambique, was rehabilitated by United Nations "
+        "agencies (WFP, World Health Organization,\nUnited Nations Children’s Fund and "
+        "International Organization for Migration), non-governmental organizations (Médecins "
+        "Sans Frontières). WFP assisted 51,450 people in Pemba."
+    )
+    assert {
+        "World Health Organization",
+        "UNICEF",
+        "International Organization for Migration",
+        "Médecins Sans Frontières",
+    } <= set(partners)
+
+
+def test_two_foundations_joined_by_y_are_two_funders() -> None:
+    partners = _partners(
+        "Con el apoyo de Fundación Renacer, Fundación Poma y Focus Central America Foundation, "
+        "FUSAL atendió a 717 niños en Usulután, El Salvador, en 2022."
+    )
+    assert {"Fundación Renacer", "Fundación Poma", "Focus Central America Foundation"} <= set(
+        partners
+    )
+    assert "Fundación Poma y Focus Central America Foundation" not in partners
+
+
+def test_a_news_dateline_dates_the_figures_below_it() -> None:
+    for text in (
+        "Shelter kits for Nepal\n\nMANILA (September 11, 2015) Habitat for Humanity has "
+        "distributed 5,065 shelter kits to families in Gorkha, Nepal.",
+        "Inundaciones\n\nLa Paz / Bolivia, 20 de Febrero de 2007 - UNICEF entregó 90 carpas a "
+        "las familias afectadas en Beni, Bolivia.",
+    ):
+        extraction = extract_text(text)
+        assert [(f.value, f.year) for f in extraction.outcomes] in (
+            [(5065, 2015)],
+            [(90, 2007)],
+        ), text
+
+
+def test_a_bulleted_key_figure_above_its_label_under_a_dated_lead_in() -> None:
+    text = (
+        "Sénégal\n\nLe CICR assiste les victimes des violences en Casamance.\n\nEn chiffres\n\n"
+        "En 2016 :\n\n  • 2 460\n    personnes de retour ont reconstruit 262 maisons.\n"
+        "  • 750\n    détenus ont été visités en Casamance.\n"
+    )
+    outcomes = {(f.value, f.year) for f in extract_text(text).outcomes}
+    assert {(2460, 2016), (262, 2016), (750, 2016)} <= outcomes
+
+
+def test_a_paragraph_opening_in_addition_keeps_the_year_above() -> None:
+    text = (
+        "Between 2020 and 2022, we supported young leaders in Myanmar.\n"
+        "In addition, we supported 11 NGOs in Mon State. These initiatives reached more than "
+        "14,500 people."
+    )
+    years = {f.value: f.year for f in extract_text(text).figures()}
+    assert years[11] == 2022 and years[14500] == 2022

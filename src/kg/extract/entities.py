@@ -643,6 +643,7 @@ def _name_here(
         name_end = _proper_name_end(text, pos, limit, lex)  # type: ignore[assignment]
     if name_end is None:
         return None
+    name_end = _first_of_two(text, pos, name_end, lex)
     name = text[pos:name_end]
     acronym = None
     end = name_end
@@ -668,6 +669,17 @@ def _name_here(
     return OrgMention(
         pos, end, str(entity("org", slug)), name, acronym, new=True, org_type=org_type
     )
+
+
+def _first_of_two(text: str, pos: int, end: int, lex: Lexicons) -> int:
+    """ "Fundación Poma y Focus Central America Foundation": two names, each with a word that
+    makes it an organisation's, joined by "and"; "Ministerio de Salud y Deportes" is one."""
+    for joint in re.finditer(r"\s+(?:and|et|y|e|&)\s+", text[pos:end]):
+        before = re.findall(r"\w+", fold(text[pos : pos + joint.start()]))
+        after = re.findall(r"\w+", fold(text[pos + joint.end() : end]))
+        if any(w in lex.org_words for w in before) and any(w in lex.org_words for w in after):
+            return pos + joint.start()
+    return end
 
 
 # a word that makes any name a public body's ("Turkana County Government")

@@ -57,7 +57,7 @@ def build_lexicons(reference: Reference) -> Lexicons:
         scales={k: float(v) for k, v in words.get("scale", {}).items()},
         percent=tuple(words.get("percent", {})),
         currency=tuple(words.get("currency", {})),
-        months=frozenset(words.get("month", {})),
+        months=_with_folded(words.get("month", {})),
         count_nouns=frozenset(words.get("count-noun", {})),
     )
     return Lexicons(
@@ -78,16 +78,21 @@ def build_lexicons(reference: Reference) -> Lexicons:
         organisations=Matcher(_terms(reference.organisations)),
         cues={kind: Matcher(_cue_terms(cues, kind)) for kind, cues in reference.cues.items()},
         place_types={k: int(v) for k, v in words.get("place-type", {}).items()},
-        org_words=frozenset(words.get("org-word", {})),
-        name_joiners=frozenset(words.get("name-joiner", {})),
+        org_words=_with_folded(words.get("org-word", {})),
+        name_joiners=_with_folded(words.get("name-joiner", {})),
         common_place_names=frozenset(words.get("common-place-name", {})),
         time_units=frozenset(words.get("time-unit", {})),
         donor_headings=frozenset(fold(w) for w in words.get("donor-heading", {})),
         partner_headings=frozenset(fold(w) for w in words.get("partner-heading", {})),
         staff_nouns=frozenset(words.get("staff-noun", {})),
         common_words=_common_words(),
-        government_words=frozenset(words.get("government-word", {})),
+        government_words=_with_folded(words.get("government-word", {})),
     )
+
+
+def _with_folded(words: dict[str, str]) -> frozenset[str]:
+    """The words as written and without accents: names are compared in either form."""
+    return frozenset(words) | frozenset(fold(w) for w in words)
 
 
 _BUILT: dict[int, Lexicons] = {}

@@ -211,9 +211,9 @@ def _next_word(folded: str, end: int) -> str:
     return m.group(1) if m.lastindex else m.group(0)
 
 
-_BEFORE_RE = re.compile(r"([a-z]+)\.?[\s,]*(?:\d{1,2}(?:st|nd|rd|th)?[\s,]*)?$")
+_BEFORE_RE = re.compile(r"([A-Za-z]+)\.?[\s,]*(?:\d{1,2}(?:st|nd|rd|th)?[\s,]*)?$")
 _AFTER_RE = re.compile(
-    r"[\s,]*(?:\d{1,2}(?:st|nd|rd|th|er)?[\s,]+)?(?:(?:de|of|del)\s+)?([a-z]+)"
+    r"[\s,]*(?:\d{1,2}(?:st|nd|rd|th|er)?[\s,]+)?(?:(?:de|of|del)\s+)?([A-Za-z]+)"
 )  # "30 June", "30 de junio", "1er mars", "the 3rd of May"
 
 
@@ -222,7 +222,8 @@ def _month_near(folded: str, start: int, end: int, lex: NumberLexicon) -> bool:
     before = _BEFORE_RE.search(folded[max(0, start - 24) : start])
     after = _AFTER_RE.match(folded, end)
     return bool(
-        (before and before.group(1) in lex.months) or (after and after.group(1) in lex.months)
+        (before and before.group(1).lower() in lex.months)
+        or (after and after.group(1).lower() in lex.months)
     )
 
 

@@ -101,10 +101,11 @@ def find_partners(ctx: Context, orgs: list[OrgMention], country: str | None) -> 
             or _cue_in(ctx, "ownership", sentence.start, sentence.end)
             or ctx.section_kinds.get(sentence.section) == "outcome"
         )
+        listed_with = _listed_with(doc.text, in_sentence, ctx.publisher_iri)
         for m in in_sentence:
             if m.iri == ctx.publisher_iri:
                 continue
-            joined = any(_joined(doc.text, p, m) for p in publisher_here)
+            joined = any(_joined(doc.text, p, m) for p in publisher_here) or m in listed_with
             if joined:
                 add(
                     m,
@@ -186,7 +187,10 @@ def _listed_after(
     out: list[OrgMention] = []
     current = first
     for _ in range(6):
-        gap = re.match(r"\s*(?:,|and|et|&)\s*(?:and\s+|et\s+)?", doc.text[current.end :])
+        gap = re.match(
+            r"\s*(?:,|and|et|y|e|&|as well as|ainsi que|así como)\s*(?:and\s+|et\s+|y\s+)?",
+            doc.text[current.end :],
+        )
         if not gap or not gap.group(0).strip():
             break
         following = name_at(doc, lex, current.end + gap.end(), country)
@@ -218,6 +222,35 @@ def _joined(text: str, a: OrgMention, b: OrgMention) -> bool:
     return bool(_JOINED_GAP.fullmatch(gap))
 
 
+# between two items of one enumeration: "WFP, WHO", "IOM), non-governmental organizations (MSF"
+_ENUMERATION_GAP = re.compile(
+    r"(?=[^\w]*[,;()/&]|\s+(?:and|et|y|as well as|ainsi que|así como)\s)"
+    r"(?:[\s,;()/&]|\b(?:and|et|y|as well as|ainsi que|así como)\b)*"
+    r"(?:(?:the|le|la|les|l['’]|el|los|las)\s*)?"
+    r"(?:[a-z][\w-]*(?:\s+[a-z][\w-]*){0,2}\s*\(\s*(?:the\s+)?)?"
+)
+
+
+def _listed_with(text: str, mentions: list[OrgMention], publisher: str | None) -> list[OrgMention]:
+    """The organisations of an enumeration that names the publisher among them ("a substantial
+    effort of United Nations agencies (WFP, World Health Organization, …), non-governmental
+    organizations (Médecins Sans Frontières, …)"): they acted together."""
+    ordered = sorted(mentions, key=lambda m: m.start)
+    groups: list[list[OrgMention]] = []
+    for m in ordered:
+        if groups and _ENUMERATION_GAP.fullmatch(text, groups[-1][-1].end, m.start):
+            groups[-1].append(m)
+        else:
+            groups.append([m])
+    return [
+        m
+        for group in groups
+        if len(group) > 1 and any(g.iri == publisher for g in group)
+        for m in group
+        if m.iri != publisher
+    ]
+
+
 _GOVERNMENT_START = re.compile(
     r"\b(?:Ministry|Ministries|Minister of|Ministère|Ministerio|Government|Gouvernement|"
     r"Gobierno|Secretaría|Alcaldía|Gobernación|Mairie|Municipalit[yé]|Municipalidad|"
@@ -228,6 +261,39 @@ _GOVERNMENT_START = re.compile(
     r"|\b(?:government|gouvernement|gobierno|ministry|ministère|ministerio)"
     r"(?=\s+(?:of|du|de\s+la|de|del|d['’])\s*(?:the\s+)?[A-ZÀ-Ý])"
 )
+
+
+_ADJECTIVE = (
+    r"(?!(?:des|les|ses|ces|nos|vos|aux|dans|sous|plus|sus|las|los|mas|más)\b)[a-zà-ÿ-]{3,}s\b"
+)
+# "the Sudanese authorities", "local and national authorities", "autorités sanitaires",
+# "autoridades nacionales y departamentales": public bodies named by what they are
+_AUTHORITIES = re.compile(
+    r"((?:(?:[A-Z][a-z]+(?:an|ese|i|sh|ic|ch)|(?i:local|national|regional|provincial|state|"
+    r"district|municipal|county|federal|health|government|governmental|public|civil|"
+    r"traditional|customary|camp|education|relevant|competent|sub-national|de facto))"
+    r"(?:\s+and\s+|,\s*|\s+)){1,4}authorities"
+    r"|(?:autorit[ée]s|autoridades)\s+(?:de\s+salud\s+)?" + _ADJECTIVE
+    + r"(?:\s+(?:et|y)\s+" + _ADJECTIVE + r")?)"
+)
+
+
+def _authorities(ctx: Context, start: int, end: int, country: str | None) -> list[OrgMention]:
+    """ "the local authorities": a public body the reader cannot name better, one per country
+    and wording."""
+    out = []
+    for m in _AUTHORITIES.finditer(ctx.doc.text, start, end):
+        if _SUCH_AS.match(ctx.doc.text, m.end(1), min(end, m.end(1) + 20)):
+            continue  # "public authorities such as AFAD, UMKE…": the list names them
+        label = " ".join(m.group(1).split())
+        slug = f"{country.lower()}-{slugify(label)}" if country else slugify(label)
+        out.append(
+            OrgMention(
+                m.start(1), m.end(1), str(entity("org", slug)), label, new=True,
+                org_type=GOVERNMENT,
+            )
+        )
+    return out
 
 
 _GENERIC_BODY = re.compile(
@@ -270,6 +336,7 @@ def _government_names(ctx: Context, start: int, end: int, country: str | None) -
                 GOVERNMENT,
             )
         out.append(mention)
+    out.extend(_authorities(ctx, start, end, country))
     # "Turkana County Government": the whole name, not "Government" inside it
     return [
         m

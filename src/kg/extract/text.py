@@ -336,6 +336,8 @@ def _continues(current: Line, following: Line) -> bool:
         return True
     if is_number_only(nxt):
         return bool(_JOIN_NEXT_RE.search(cur)) or cur.lower().endswith(" of")
+    if cur.endswith((",", "(")) and len(cur) > 60:  # a wrapped list: "(WFP, WHO,\nUNICEF…"
+        return True
     return bool(_JOIN_NEXT_RE.search(cur)) and nxt[:1].islower()
 
 
