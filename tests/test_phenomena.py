@@ -296,3 +296,34 @@ def test_a_paragraph_opening_in_addition_keeps_the_year_above() -> None:
     )
     years = {f.value: f.year for f in extract_text(text).figures()}
     assert years[11] == 2022 and years[14500] == 2022
+
+
+def test_a_publisher_unknown_to_the_reference_found_from_how_the_page_speaks() -> None:
+    for text, label in (
+        (
+            "Dos años de acogida\n\nDesde agosto de 2021, en Accem hemos atendido a un total "
+            "de 859 personas afganas en España.",
+            "Accem",
+        ),
+        (
+            "Respuesta de Ayuda Solidaria Estelí ante el huracán Iota\n\nEn 2020 entregamos 466 "
+            "paquetes de alimentos a familias de Estelí, Nicaragua.",
+            "Ayuda Solidaria Estelí",
+        ),
+        (
+            "Fiona\n\nSanto Domingo, República Dominicana. – La Cruz Roja Dominicana informó "
+            "que más de 48 mil familias han sido beneficiadas con su asistencia.",
+            "Cruz Roja Dominicana",
+        ),
+    ):
+        extraction = extract_text(text)
+        assert extraction.publisher is not None, text
+        assert extraction.publisher.label == label, extraction.publisher_evidence
+
+
+def test_the_organisation_a_page_works_with_is_not_its_publisher() -> None:
+    extraction = extract_text(
+        "Séisme\n\nNos équipes travaillent en collaboration avec la Croix-Rouge suédoise, "
+        "chargée d'installer 40 latrines au Maroc."
+    )
+    assert extraction.publisher is None or extraction.publisher.label != "Swedish Red Cross"

@@ -76,7 +76,7 @@ _ABOUT = re.compile(
     re.IGNORECASE,
 )
 _AT_WE = re.compile(
-    r"(?:^|[.!?\n]\s*)(?i:at|in|chez|à|en)\s+(?i:the\s+|la\s+|el\s+|l['’])?"
+    r"(?:^|[.!?\n,]\s*)(?i:at|in|chez|à|en)\s+(?i:the\s+|la\s+|el\s+|l['’])?"
     r"(?P<name>[A-ZÀ-Ý].{1,60}?)"
     r",?\s+(?i:we|nous|nosotros|sabemos|creemos|hemos|trabajamos|queremos|our|notre|nuestro)\b"
 )
@@ -111,6 +111,25 @@ _TITLE_NAME = re.compile(
     r"\s*(?P<name>[A-ZÀ-Ý][\w-]+(?:\s+[A-ZÀ-Ý][\w-]+){0,3}?)\s+"
     r"(?:(?:Flood|Emergency|Humanitarian|Earthquake|Relief|Monthly|Weekly)\s+)*"
     r"(?:Response|Update|Operations?|Situation\s+Report|Sitrep|Appeal|News|Annual\s+Report)\b"
+)
+_TITLE_OF = re.compile(  # "Respuesta de Aldeas Infantiles SOS Nicaragua ante …"
+    r"\s*(?:Respuesta|Réponse|Intervention|Intervención|Acción|Action|Informe|Rapport)\s+"
+    r"(?:de\s+la\s+|de\s+l['’]|del\s+|du\s+|de\s+|d['’])(?P<name>[A-ZÀ-Ý].{1,70}?)\s+"
+    r"(?:ante|frente|face|pour|para|en|au|aux|à|a|tras|après|despues|después)\b"
+)
+# "La Cruz Roja Dominicana informó que …": a press release speaks of its publisher so
+_REPORTS = re.compile(
+    r"\s+(?:informó|informa|anunció|reportó|indicó|reported|announced|reports|announces|"
+    r"a\s+annoncé|annonce|a\s+indiqué|indique|rapporte)\s+(?:que|that|qu['’])",
+    re.IGNORECASE,
+)
+_CLAUSE_START = re.compile(r"(?:^|[.!?\n–—:])\s*(?:(?:La|El|The|Le|Les|Los|L['’])\s*)?(?=[A-ZÀ-Ý])")
+_CLAUSE_BEFORE = re.compile(r"[.!?\n–—:]\s*(?:(?:la|el|the|le|les|los|l['’])\s*)?$", re.IGNORECASE)
+# "… avec la Croix-Rouge suédoise": whom the page works with is not who wrote it
+_WITH_BEFORE = re.compile(
+    r"\b(?:with|avec|con|alongside|aux\s+côtés\s+d[eu]|junto\s+a)\s+"
+    r"(?:the\s+|le\s+|la\s+|les\s+|l['’]\s*|el\s+|los\s+|las\s+)?$",
+    re.IGNORECASE,
 )
 _DOMAIN = re.compile(r"(?:https?://|www\.|[\w.+-]+@)([\w-]+(?:\.[\w-]+)+)", re.IGNORECASE)
 _CREDIT = re.compile(r"(?:©|\(c\)|copyright|photo\s*:)\s*[^\n/]{0,60}?/\s*$", re.IGNORECASE)
@@ -191,6 +210,13 @@ def _candidates(
         title = _TITLE_NAME.match(text, line.start, line.end)  # "Sarvodaya Response to …"
         if title:
             keep((title.start("name"), title.end("name"), title.group("name")))
+        of = _TITLE_OF.match(text, line.start, line.end)
+        if of:
+            keep(_name_at(doc, lex, of.start("name"), of.end("name")))
+    for m in _CLAUSE_START.finditer(text):  # "… – La Cruz Roja Dominicana informó que…"
+        span = _name_at(doc, lex, m.end(), min(len(text), m.end() + 80))
+        if span and _REPORTS.match(text, span[1]):
+            keep(span)
     for m in _DOMAIN.finditer(text):
         parts = [p for p in m.group(1).lower().split(".") if len(p) >= 4 and p not in {"www"}]
         for span in _capitalised_names(doc, lex):
@@ -266,7 +292,7 @@ def _weigh(cand: Candidate, doc: Document, lex: Lexicons) -> None:
         if _ABOUT_BEFORE.search(text[max(0, start - 30) : start]):
             cand.add("'About'", 5, quote, cap=5)
         at_we = re.search(
-            r"(?:^|[.!?\n]\s*)(?:at|in|chez|à|en)\s+(?:the\s+|la\s+|el\s+|l['’])?$",
+            r"(?:^|[.!?\n,]\s*)(?:at|in|chez|à|en)\s+(?:the\s+|la\s+|el\s+|l['’])?$",
             text[max(0, start - 12) : start],
             re.IGNORECASE,
         )
@@ -282,6 +308,11 @@ def _weigh(cand: Candidate, doc: Document, lex: Lexicons) -> None:
             text[max(0, start - 30) : start]
         ):
             cand.add("its teams or programmes", 2, quote, cap=6)
+        opens = _CLAUSE_BEFORE.search(text[max(0, start - 12) : start])
+        if _REPORTS.match(text, end, s_end) and (opens or start == 0):
+            cand.add("reports as it", 3, quote, cap=3)
+        if _WITH_BEFORE.search(text[max(0, start - 40) : start]):
+            cand.add("named as working with it", -3, quote)
         if _CREDIT.search(text[max(0, start - 70) : start]):
             cand.add("photo credit", 1.5, quote, cap=3)
         verbs = doc.found(lex.cues["outcome-verb"], end, min(len(text), end + 30))
@@ -290,9 +321,12 @@ def _weigh(cand: Candidate, doc: Document, lex: Lexicons) -> None:
         if sentence is not None and doc.found(lex.cues["ownership"], sentence.start, sentence.end):
             cand.add("with 'we'/'our'", 1, quote, cap=3)
         roles = doc.found(lex.roles, max(0, start - 45), start)
-        if roles and re.fullmatch(  # the cue names it: "funded by the X", "avec l'appui du X"
-            r"\s*(?:the\s+|le\s+|la\s+|les\s+|l['’]\s*|el\s+|los\s+|du\s+|des\s+|del\s+)?",
-            folded[roles[-1].end : start],
+        if (
+            roles
+            and re.fullmatch(  # the cue names it: "funded by the X", "avec l'appui du X"
+                r"\s*(?:the\s+|le\s+|la\s+|les\s+|l['’]\s*|el\s+|los\s+|du\s+|des\s+|del\s+)?",
+                folded[roles[-1].end : start],
+            )
         ):
             cand.add("named as a partner or funder", -4, quote)
         cand.score += 0.3 if len(cand.spans) <= 5 else 0
