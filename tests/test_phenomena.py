@@ -327,3 +327,25 @@ def test_the_organisation_a_page_works_with_is_not_its_publisher() -> None:
         "chargée d'installer 40 latrines au Maroc."
     )
     assert extraction.publisher is None or extraction.publisher.label != "Swedish Red Cross"
+
+
+def test_figures_listed_after_one_verb_share_its_kind_and_what_it_counted() -> None:
+    outcomes = extract_text(
+        "In August 2020, WFP provided food assistance to 179,875 internally displaced persons "
+        "(IDPs) in Cabo Delgado and 11,932 IDPs in Nampula. WFP assisted 104,873 vulnerable "
+        "persons in Sofala, 37,560 in Manica and 45,375 in Gaza, Mozambique."
+    ).outcomes
+    got = {f.value: f.counted for f in outcomes}
+    assert {179875, 11932, 104873, 37560, 45375} <= set(got)
+    assert got[37560] == got[104873]
+
+
+def test_a_count_of_the_places_the_publisher_works_in_is_areas_covered() -> None:
+    extraction = extract_text(
+        "In 2024, MSF ran nutrition programmes in five states of northwest Nigeria. Flooding "
+        "hit five states of Nigeria."
+    )
+    [covered] = [f for f in extraction.outcomes if f.value == 5]
+    assert covered.indicator is not None
+    assert covered.indicator.iri.endswith("/indicator/areas-covered")
+    assert [f.value for f in extraction.context_figures] == []

@@ -16,6 +16,7 @@ from kg.extract.matcher import Match
 from kg.extract.numbers import NumberMention
 from kg.extract.text import BULLET_RE, FOOTNOTE_MARKS, Document, Sentence, fold, is_number_only
 from kg.model import Figure, Named, PlaceRef, Unclassified
+from kg.namespaces import entity
 
 MAX_COUNTED_WORDS = 10
 _CUT_WORDS = {
@@ -845,6 +846,9 @@ def extract_figures(
             skip("the total another figure is counted against ('out of')")
             continue
         counted, c_start, c_end = _counted(ctx, number, sentence)
+        peer = _coordinated(ctx, figures, number, sentence)
+        if peer is not None and (not counted or _LOCATIVE.match(counted)):
+            counted = peer.counted  # "104,873 persons in Sofala, 37,560 in Manica"
         if not counted:
             kind, reason = _classify(ctx, number, sentence, number.end)
             skip(reason if kind is None and reason else "nothing counted follows the number")
@@ -854,6 +858,8 @@ def extract_figures(
         whole = _whole_of(ctx, figures, number, sentence)
         if whole is not None:
             kind, reason = whole.kind, None  # "…, of whom 126,575 were Syrian refugees"
+        elif peer is not None:
+            kind, reason = peer.kind, None  # one verb governs the whole list
         if kind is None and reason == UNCLEAR:
             kind = _kind_of_indicator(ctx, f"{verb} {counted}".strip())
         if kind is None:
@@ -862,8 +868,10 @@ def extract_figures(
         indicator = _indicator(ctx, f"{verb} {counted}".strip(), kind)
         head = counted.split()[0].lower().strip(".,")
         if indicator is None and head in ctx.lex.place_types:
-            skip("a count of places (coverage), not of people or services")
-            continue
+            if kind != "outcome":
+                skip("a count of places the situation concerns, not of people or services")
+                continue
+            indicator = str(entity("indicator", "areas-covered"))  # "in 5 states", "15 douars"
         clause_end = _clause_end(doc.text, c_end, sentence.end)
         clause_start = _clause_start(doc.text, sentence.start, number.start)
         explicit = (
@@ -928,6 +936,29 @@ def extract_figures(
             )
         )
     return figures, unclassified
+
+
+_LOCATIVE = re.compile(r"(?:in|en|à|dans|au|aux|at)\s", re.IGNORECASE)
+# what may stand between two figures of one list: the first one's place, then ", " or "and"
+_COORDINATED_GAP = re.compile(
+    r"(?:\s*\([^()]{1,20}\))?(?:\s+(?:in|en|à|dans|au|aux|at)\s+[^,;.()\d]{1,40}?)?"
+    r"(?:\s*[,;]\s*(?:and\s+|et\s+|y\s+|e\s+)?|\s+(?:and|et|y|e)\s+)"
+)
+
+
+def _coordinated(
+    ctx: Context, figures: list[Figure], number: NumberMention, sentence: Sentence
+) -> Figure | None:
+    """The figure this one is listed after in the same sentence, one verb governing both:
+    "assisted 104,873 persons in Sofala, 37,560 in Manica and 45,375 in Gaza"."""
+    if not figures:
+        return None
+    last = figures[-1]
+    if last.start < sentence.start or last.end > number.start:
+        return None
+    if _COORDINATED_GAP.fullmatch(ctx.doc.text, last.end, number.start):
+        return last
+    return None
 
 
 def _page_year(ctx: Context, offset: int, doc_year: PageYear | None) -> tuple[int | None, str]:
