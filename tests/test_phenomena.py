@@ -349,3 +349,30 @@ def test_a_count_of_the_places_the_publisher_works_in_is_areas_covered() -> None
     assert covered.indicator is not None
     assert covered.indicator.iri.endswith("/indicator/areas-covered")
     assert [f.value for f in extraction.context_figures] == []
+
+
+def test_qualifiers_sharing_a_name_and_compass_names_written_as_one_word() -> None:
+    places = {
+        p.label
+        for p in extract_text(
+            "In 2023, the ICRC distributed seeds to 252,000 people in North, Central and South "
+            "Darfur, Sudan."
+        ).places
+    }
+    assert {"North Darfur", "Central Darfur", "South Darfur"} <= places
+    cameroon = extract_text(
+        "NRC opened an office in the Southwest in 2018 and assisted 12,000 people in Cameroon."
+    )
+    assert any("South-West" in p.names or "Southwest" in p.names for p in cameroon.places)
+
+
+def test_a_district_the_gazetteer_lacks_is_no_town_of_that_name() -> None:
+    [lalitpur] = [
+        p
+        for p in extract_text(
+            "In 2015, Habitat for Humanity distributed 5,065 shelter kits to families in "
+            "Gorkha and Lalitpur districts, Nepal."
+        ).places
+        if "Lalitpur" in p.names
+    ]
+    assert lalitpur.label == "Lalitpur" and lalitpur.level == 2 and lalitpur.kind == "new"

@@ -363,7 +363,7 @@ def _country_index(places: list[Place], common: frozenset[str]) -> CountryIndex:
     names: dict[str, list[int]] = {}
     loose_names: dict[str, list[int]] = {}
     for i, place in enumerate(places):
-        for k in sorted({key(n) for n in place.names} - {""}):
+        for k in sorted({v for n in place.names for v in _variants(key(n))} - {""}):
             names.setdefault(k, []).append(i)
             if len(k) >= 5:
                 loose_key = " ".join(_loose_word(w) if len(w) >= 5 else w for w in k.split())
@@ -379,6 +379,14 @@ def _country_index(places: list[Place], common: frozenset[str]) -> CountryIndex:
         _firsts(names),
         _firsts(loose_names),
     )
+
+
+_COMPASS_PAIR = re.compile(r"\b(north|south|nord|sud) (west|east|ouest|est)\b")
+
+
+def _variants(name_key: str) -> set[str]:
+    """A name's key and the forms texts also write it in: "South-West" as "Southwest"."""
+    return {name_key, _COMPASS_PAIR.sub(r"\1\2", name_key)}
 
 
 def _world_index(

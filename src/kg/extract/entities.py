@@ -106,6 +106,24 @@ def find_places(
                 continue  # "Sale of…" opens a sentence; "North-West and South-West Regions" is fine
             chosen = _choose(list(m.places), hint)
             typed = _with_type_word(doc, lex, m.start, m.end)
+            if hint is not None and hint < TOWN_LEVEL and chosen.level >= TOWN_LEVEL:
+                # "Lalitpur district": an area the gazetteer lacks, not its town ("Pātan")
+                bare = " ".join(surface.split())
+                out.append(
+                    PlaceMention(
+                        m.start,
+                        m.end,
+                        str(entity("place", f"{country.lower()}-{slugify(bare)}")),
+                        bare,
+                        hint,
+                        str(entity("place", country.lower())),
+                        None,
+                        typed or bare,
+                        new=True,
+                        aliases=(bare,),
+                    )
+                )
+                continue
             out.append(
                 PlaceMention(
                     m.start,
@@ -116,6 +134,53 @@ def find_places(
                     chosen.parent,
                     chosen,
                     typed or surface,
+                )
+            )
+    return out + _shared_qualifiers(doc, lex, country, out)
+
+
+_SHARED = re.compile(
+    r"\b(?P<first>[A-ZÀ-Ý][a-zé]+)(?P<more>(?:\s*,\s*[A-ZÀ-Ý][a-zé]+)*)\s+(?:and|et|y)\s+"
+    r"(?P<last>[A-ZÀ-Ý][a-zé]+)(?P<joint>[\s-]+)(?P<name>[A-ZÀ-Ý][\w'’-]+)"
+)
+
+
+def _shared_qualifiers(
+    doc: Document, lex: Lexicons, country: str, found: list[PlaceMention]
+) -> list[PlaceMention]:
+    """ "North, Central and South Darfur", "Nord et Sud-Kivu": the qualifiers before the last
+    one share its name, each naming an area of its own ("North Darfur", "Nord-Kivu")."""
+    out: list[PlaceMention] = []
+    qualifiers = lex.place_qualifiers
+    for m in _SHARED.finditer(doc.text):
+        if doc.is_boilerplate(m.start()) or fold(m.group("last")) not in qualifiers:
+            continue
+        words = [(m.start("first"), m.group("first"))] + [
+            (m.start("more") + w.start(), w.group(0))
+            for w in re.finditer(r"[A-ZÀ-Ý][a-zé]+", m.group("more"))
+        ]
+        for start, word in words:
+            if fold(word) not in qualifiers or any(f.start <= start < f.end for f in found):
+                continue
+            name = f"{word}{m.group('joint').strip() or ' '}{m.group('name')}"
+            whole = [
+                g
+                for g in lex.gazetteer.find(name, fold(name), country)
+                if g.start == 0 and g.end == len(name)
+            ]
+            if not whole:
+                continue
+            chosen = _choose(list(whole[0].places), None)
+            out.append(
+                PlaceMention(
+                    start,
+                    start + len(word),
+                    chosen.iri,
+                    chosen.label,
+                    chosen.level,
+                    chosen.parent,
+                    chosen,
+                    name,
                 )
             )
     return out

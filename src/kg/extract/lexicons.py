@@ -26,6 +26,7 @@ class Lexicons:
     name_joiners: frozenset[str]
     common_place_names: frozenset[str]
     time_units: frozenset[str]
+    place_qualifiers: frozenset[str]
     donor_headings: frozenset[str]
     partner_headings: frozenset[str]
     staff_nouns: frozenset[str]
@@ -82,6 +83,7 @@ def build_lexicons(reference: Reference) -> Lexicons:
         name_joiners=_with_folded(words.get("name-joiner", {})),
         common_place_names=frozenset(words.get("common-place-name", {})),
         time_units=frozenset(words.get("time-unit", {})),
+        place_qualifiers=frozenset(words.get("place-qualifier", {})),
         donor_headings=frozenset(fold(w) for w in words.get("donor-heading", {})),
         partner_headings=frozenset(fold(w) for w in words.get("partner-heading", {})),
         staff_nouns=frozenset(words.get("staff-noun", {})),
