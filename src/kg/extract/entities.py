@@ -709,6 +709,11 @@ def _name_here(
     if name_end is None:
         return None
     name_end = _first_of_two(text, pos, name_end, lex)
+    nationality = _NATIONALITY_AFTER.match(text, name_end, limit)
+    if nationality and any(
+        w in lex.org_words for w in re.findall(r"\w+", fold(text[pos:name_end]))
+    ):
+        name_end = nationality.end()  # "Croix-Rouge suédoise", "Cruz Roja chilena"
     name = text[pos:name_end]
     acronym = None
     end = name_end
@@ -734,6 +739,13 @@ def _name_here(
     return OrgMention(
         pos, end, str(entity("org", slug)), name, acronym, new=True, org_type=org_type
     )
+
+
+# a lower-case adjective of nationality closing a French or Spanish name
+_NATIONALITY_AFTER = re.compile(
+    r"\s+[a-zà-ÿ]{3,}(?:ais|aise|ain|aine|ien|ienne|enne|ois|oise|ique|ole|ano|ana|eño|eña|"
+    r"ena|eno|ense|eca|ino|ina|és|esa)\b"
+)
 
 
 def _first_of_two(text: str, pos: int, end: int, lex: Lexicons) -> int:

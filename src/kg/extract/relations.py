@@ -22,6 +22,7 @@ def find_partners(ctx: Context, orgs: list[OrgMention], country: str | None) -> 
     named in the publisher's own sentences, and organisations named beside the publisher."""
     doc, lex = ctx.doc, ctx.lex
     found: dict[tuple[str, str], Partner] = {}
+    named_at: dict[tuple[str, str], tuple[int, int]] = {}  # where each partner is named
 
     def add(mention: OrgMention, role: str, start: int, end: int) -> None:
         if mention.iri == ctx.publisher_iri:
@@ -33,6 +34,7 @@ def find_partners(ctx: Context, orgs: list[OrgMention], country: str | None) -> 
         key = (mention.iri, role)
         surface = " ".join(doc.text[mention.start : mention.end].split())
         if key not in found:
+            named_at[key] = (mention.start, mention.end)
             found[key] = Partner(
                 label=mention.names[0] if mention.names else mention.label,
                 iri=mention.iri,
@@ -118,6 +120,13 @@ def find_partners(ctx: Context, orgs: list[OrgMention], country: str | None) -> 
         if owned:
             for gov in _government_names(ctx, sentence.start, sentence.end, country):
                 add(gov, ROLE + "government-counterpart", gov.start, gov.end)
+    # "Ministry of Interior" inside "the Libyan Ministry of Interior" named by a cue
+    for (iri, role), (start, end) in list(named_at.items()):
+        if any(
+            other != iri and s <= start and end <= e and (e - s) > (end - start)
+            for (other, _), (s, e) in named_at.items()
+        ):
+            del found[(iri, role)]
     specific = {iri for iri, role in found if not role.endswith("/partner")}
     partners = [
         p
