@@ -602,7 +602,8 @@ def _classify(
     previous = [n for n in ctx.numbers if n.end <= number.start and n.start >= sentence.start]
     window_start = max([sentence.start] + [n.end for n in previous if n.role == "figure"])
     clause_end = _clause_end(doc.text, counted_end, sentence.end)
-    target_end = counted_end
+    # "600 refugees set to be resettled": a plan told just after what it counts
+    target_end = min(clause_end, counted_end + 12)
     following = [n for n in ctx.numbers if n.start >= number.end and n.role == "figure"]
     if following and _OUT_OF.fullmatch(doc.text[number.end : following[0].start]):
         target_end = number.end  # "1,150 out of 1,300 planned deliveries": the total is planned
