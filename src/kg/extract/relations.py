@@ -290,7 +290,10 @@ _AUTHORITIES = re.compile(
 def _authorities(ctx: Context, start: int, end: int, country: str | None) -> list[OrgMention]:
     """ "the local authorities": a public body the reader cannot name better, one per country
     and wording."""
-    out = []
+    out: list[OrgMention] = []
+    folded = ctx.doc.folded
+    if not any(folded.find(stem, start, end) >= 0 for stem in ("authorit", "autorit", "autoridad")):
+        return out
     for m in _AUTHORITIES.finditer(ctx.doc.text, start, end):
         if _SUCH_AS.match(ctx.doc.text, m.end(1), min(end, m.end(1) + 20)):
             continue  # "public authorities such as AFAD, UMKE…": the list names them
