@@ -1,0 +1,37 @@
+"""The README's example output is what `kg build --answers` prints today (tools/readme_example.py
+regenerates it)."""
+
+from __future__ import annotations
+
+import importlib.util
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _tool():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location(
+        "readme_example", ROOT / "tools" / "readme_example.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_readme_example_output_is_what_the_build_prints() -> None:
+    tool = _tool()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert tool.readme_block(readme) == tool.example_output(), (
+        "README.md's example output is stale: run python tools/readme_example.py"
+    )
+
+
+def test_a_readme_without_the_block_is_an_error() -> None:
+    tool = _tool()
+    try:
+        tool.readme_block("# A README\n\nNo example here.\n")
+    except ValueError as exc:
+        assert "Example output" in str(exc)
+    else:
+        raise AssertionError("a README without the example block was accepted")
