@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import subprocess
 import threading
 import urllib.error
 import urllib.request
@@ -122,7 +123,6 @@ def bindings_for(query: NamedQuery, params: dict[str, str]) -> dict[str, str]:
 def kg_serve_process(store: Path, *options: str) -> Iterator[str]:
     """`kg serve` as users run it, in its own process, on a free loopback port: its URL."""
     import re
-    import subprocess
     import sys
 
     command = [sys.executable, "-m", "kg", "serve", "--port", "0", "--store", str(store),
@@ -135,8 +135,13 @@ def kg_serve_process(store: Path, *options: str) -> Iterator[str]:
         assert match, f"kg serve did not start: {line}"
         yield match.group(1)
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
+
+
+def stop(proc: subprocess.Popen, timeout: float = 20) -> None:  # type: ignore[type-arg]
+    """End a server process: ask, wait, then kill."""
+    proc.terminate()
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()

@@ -41,6 +41,8 @@ import pyoxigraph as ox
 from rdflib import RDFS, Graph, Namespace, URIRef
 from rdflib.collection import Collection
 
+from server_support import stop
+
 HERE = Path(__file__).resolve().parent
 MANIFEST = HERE / "w3c" / "protocol" / "manifest.ttl"
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
@@ -301,11 +303,7 @@ def kg_serve(store: Path, workers: int = 2) -> Iterator[Target]:
             raise RuntimeError(f"kg serve did not start: {line}{proc.stderr.read()}")
         yield Target("kg serve", match.group(1), "/sparql/", "/sparql/")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 @contextmanager
@@ -329,11 +327,7 @@ def oxigraph_serve(store: Path) -> Iterator[Target]:
                 time.sleep(0.1)
         yield Target("oxigraph serve-read-only", url, "/query", "/update")
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
 
 
 def table(tests: list[ProtocolTest], results: dict[str, list[Outcome]]) -> str:
