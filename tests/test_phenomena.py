@@ -407,3 +407,14 @@ def test_participles_of_work_and_plans_told_after_the_count() -> None:
         "set to be resettled from Jordan to Sweden."
     )
     assert [f.value for f in english.outcomes] == [1858]
+
+
+def test_a_photo_credit_organisation_slash_photographer_speaks_for_the_publisher() -> None:
+    extraction = extract_text(
+        "Venezuela - Octubre 2020\n\nInforme de situación\n\n"
+        "  • Llegaron a Venezuela 340.000 pruebas gestionadas por la Organización Panamericana "
+        "de la Salud (OPS).\n"
+        "Septiembre 2020. Maracaibo, Zulia, Venezuela. Consulta médica. OCHA/Naomi Frerotte\n"
+    )
+    assert extraction.publisher is not None and extraction.publisher.label == "OCHA"
+    assert any("photo credit" in e for e in extraction.publisher_evidence)

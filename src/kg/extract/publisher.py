@@ -131,6 +131,8 @@ _WITH_BEFORE = re.compile(
     r"(?:the\s+|le\s+|la\s+|les\s+|l['’]\s*|el\s+|los\s+|las\s+)?$",
     re.IGNORECASE,
 )
+# "OCHA/Naomi Frerotte", "©UNICEF/UN0594/Dejongh": a photo credit, the organisation first
+_SLASH_CREDIT = re.compile(r"/\s?(?:UN\d+|[A-ZÀ-Ý][a-zà-ÿ]+(?:[ -][A-ZÀ-Ý][\w'’-]+){1,2}\b)")
 _DOMAIN = re.compile(r"(?:https?://|www\.|[\w.+-]+@)([\w-]+(?:\.[\w-]+)+)", re.IGNORECASE)
 _CREDIT = re.compile(r"(?:©|\(c\)|copyright|photo\s*:)\s*[^\n/]{0,60}?/\s*$", re.IGNORECASE)
 _GENERIC = {"the organization", "the organisation", "l'organisation", "la organización"}
@@ -313,7 +315,7 @@ def _weigh(cand: Candidate, doc: Document, lex: Lexicons) -> None:
             cand.add("reports as it", 3, quote, cap=3)
         if _WITH_BEFORE.search(text[max(0, start - 40) : start]):
             cand.add("named as working with it", -3, quote)
-        if _CREDIT.search(text[max(0, start - 70) : start]):
+        if _CREDIT.search(text[max(0, start - 70) : start]) or _SLASH_CREDIT.match(text, end):
             cand.add("photo credit", 1.5, quote, cap=3)
         verbs = doc.found(lex.cues["outcome-verb"], end, min(len(text), end + 30))
         if verbs and not re.search(r"[.;:\n]", text[end : verbs[0].start]):
