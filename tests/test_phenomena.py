@@ -418,3 +418,12 @@ def test_a_photo_credit_organisation_slash_photographer_speaks_for_the_publisher
     )
     assert extraction.publisher is not None and extraction.publisher.label == "OCHA"
     assert any("photo credit" in e for e in extraction.publisher_evidence)
+
+
+def test_the_organisation_implementing_the_page_s_project_and_not_the_project() -> None:
+    extraction = extract_text(
+        "Nos projets\nSOLID\nProgramme transfrontalier sur les Solutions Durables (SOLID)\n"
+        "Le projet CamPAGA, mis en œuvre par APROSPEN en partenariat avec le Conseil Danois "
+        "pour les Réfugiés (DRC), a sensibilisé 160 personnes au Cameroun en décembre 2024."
+    )
+    assert extraction.publisher is not None and extraction.publisher.label == "APROSPEN"

@@ -131,6 +131,16 @@ _WITH_BEFORE = re.compile(
     r"(?:the\s+|le\s+|la\s+|les\s+|l['’]\s*|el\s+|los\s+|las\s+)?$",
     re.IGNORECASE,
 )
+_PROGRAMME_ACRONYM = re.compile(
+    r"\b(?:Programme|Program|Programa|Projet|Project|Proyecto|Initiative|Iniciativa)\b"
+    r"[^.\n()]{0,160}\(([A-Z][A-Z0-9&]{2,7})\)"
+)
+# "mis en œuvre par X", "implemented by X", "ejecutado por X": whose work the page describes
+_IMPLEMENTED_BY = re.compile(
+    r"\b(?:mis\s+en\s+(?:œ|oe)uvre|mise\s+en\s+(?:œ|oe)uvre|implemented|implementado|"
+    r"implementada|ejecutado|ejecutada)\s+(?:par|by|por)\s+(?:the\s+|la\s+|le\s+|l['’]|el\s+)?",
+    re.IGNORECASE,
+)
 # "OCHA/Naomi Frerotte", "©UNICEF/UN0594/Dejongh": a photo credit, the organisation first
 _SLASH_CREDIT = re.compile(r"/\s?(?:UN\d+|[A-ZÀ-Ý][a-zà-ÿ]+(?:[ -][A-ZÀ-Ý][\w'’-]+){1,2}\b)")
 _DOMAIN = re.compile(r"(?:https?://|www\.|[\w.+-]+@)([\w-]+(?:\.[\w-]+)+)", re.IGNORECASE)
@@ -200,7 +210,12 @@ def _candidates(
         keep(_name_at(doc, lex, m.start("name"), m.end("name")))
     verbs = lex.cues["outcome-verb"]
     presence = lex.cues["presence"]
+    programmes = {
+        d.group(1) for d in _PROGRAMME_ACRONYM.finditer(text)
+    }  # "Programme transfrontalier sur les Solutions Durables … (SOLID)": a programme's name
     for m in _ACRONYM.finditer(text):  # "FUSAL benefició a…", "HEKS is implementing", "BRAC team"
+        if m.group(0) in programmes:
+            continue
         after = m.end()
         window = min(len(text), after + 25)
         acts = doc.found(verbs, after, window) or doc.found(presence, after, window)
@@ -215,6 +230,8 @@ def _candidates(
         of = _TITLE_OF.match(text, line.start, line.end)
         if of:
             keep(_name_at(doc, lex, of.start("name"), of.end("name")))
+    for m in _IMPLEMENTED_BY.finditer(text):  # "Le projet, mis en œuvre par APROSPEN en …"
+        keep(_name_at(doc, lex, m.end(), min(len(text), m.end() + 80)))
     for m in _CLAUSE_START.finditer(text):  # "… – La Cruz Roja Dominicana informó que…"
         span = _name_at(doc, lex, m.end(), min(len(text), m.end() + 80))
         if span and _REPORTS.match(text, span[1]):
@@ -313,6 +330,16 @@ def _weigh(cand: Candidate, doc: Document, lex: Lexicons) -> None:
         opens = _CLAUSE_BEFORE.search(text[max(0, start - 12) : start])
         if _REPORTS.match(text, end, s_end) and (opens or start == 0):
             cand.add("reports as it", 3, quote, cap=3)
+        implements = bool(
+            _IMPLEMENTED_BY.search(text[max(0, start - 40) : start] + " ")
+            and re.fullmatch(
+                r".*(?:par|by|por)\s+(?:the\s+|la\s+|le\s+|l['’]|el\s+)?",
+                text[max(0, start - 40) : start],
+                re.DOTALL,
+            )
+        )
+        if implements:
+            cand.add("the work is implemented by it", 2, quote, cap=2)
         if _WITH_BEFORE.search(text[max(0, start - 40) : start]):
             cand.add("named as working with it", -3, quote)
         if _CREDIT.search(text[max(0, start - 70) : start]) or _SLASH_CREDIT.match(text, end):
@@ -325,6 +352,7 @@ def _weigh(cand: Candidate, doc: Document, lex: Lexicons) -> None:
         roles = doc.found(lex.roles, max(0, start - 45), start)
         if (
             roles
+            and not implements
             and re.fullmatch(  # the cue names it: "funded by the X", "avec l'appui du X"
                 r"\s*(?:the\s+|le\s+|la\s+|les\s+|l['’]\s*|el\s+|los\s+|du\s+|des\s+|del\s+)?",
                 folded[roles[-1].end : start],
