@@ -141,6 +141,7 @@ _IMPLEMENTED_BY = re.compile(
     r"implementada|ejecutado|ejecutada)\s+(?:par|by|por)\s+(?:the\s+|la\s+|le\s+|l['’]|el\s+)?",
     re.IGNORECASE,
 )
+_IMPLEMENTED_JUST_BEFORE = re.compile(_IMPLEMENTED_BY.pattern + "$", re.IGNORECASE)
 # "OCHA/Naomi Frerotte", "©UNICEF/UN0594/Dejongh": a photo credit, the organisation first
 _SLASH_CREDIT = re.compile(r"/\s?(?:UN\d+|[A-ZÀ-Ý][a-zà-ÿ]+(?:[ -][A-ZÀ-Ý][\w'’-]+){1,2}\b)")
 _DOMAIN = re.compile(r"(?:https?://|www\.|[\w.+-]+@)([\w-]+(?:\.[\w-]+)+)", re.IGNORECASE)
@@ -330,14 +331,7 @@ def _weigh(cand: Candidate, doc: Document, lex: Lexicons) -> None:
         opens = _CLAUSE_BEFORE.search(text[max(0, start - 12) : start])
         if _REPORTS.match(text, end, s_end) and (opens or start == 0):
             cand.add("reports as it", 3, quote, cap=3)
-        implements = bool(
-            _IMPLEMENTED_BY.search(text[max(0, start - 40) : start] + " ")
-            and re.fullmatch(
-                r".*(?:par|by|por)\s+(?:the\s+|la\s+|le\s+|l['’]|el\s+)?",
-                text[max(0, start - 40) : start],
-                re.DOTALL,
-            )
-        )
+        implements = bool(_IMPLEMENTED_JUST_BEFORE.search(text[max(0, start - 40) : start]))
         if implements:
             cand.add("the work is implemented by it", 2, quote, cap=2)
         if _WITH_BEFORE.search(text[max(0, start - 40) : start]):
