@@ -362,6 +362,31 @@ def test_totals_are_honest_about_qualifiers(store: ox.Store) -> None:
     ]
 
 
+def test_totals_never_add_a_breakdown_to_its_headline(tmp_path: Path) -> None:
+    breakdown = """
+@prefix hkg: <https://w3id.org/humanitarian-kg/ontology#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix id: <https://w3id.org/humanitarian-kg/id/> .
+id:graph\\/report\\/msf-mali-2023 {
+  id:outcome\\/msf-mali-2023\\/140-170 a hkg:Outcome ;
+      hkg:reportedBy id:org\\/msf ; hkg:value "200000"^^xsd:decimal ;
+      hkg:counted "consultations for children" ;
+      hkg:indicator id:indicator\\/consultations ; hkg:sector id:sector\\/health ;
+      hkg:year "2023"^^xsd:gYear ; hkg:unit "count" ;
+      hkg:breakdownOf id:outcome\\/msf-mali-2023\\/100-132 ;
+      prov:wasDerivedFrom id:report\\/msf-mali-2023 .
+}
+"""
+    trig = tmp_path / "with-breakdown.trig"
+    trig.write_text(FIXTURE.read_text(encoding="utf-8") + breakdown, encoding="utf-8")
+    write_store(tmp_path / "store", trig)
+    store = open_store(tmp_path / "store")
+    assert ("Consultations", "2023", "780000", "2", "approximately; exact", "2", "2") in rows(
+        store, "totals"
+    )
+
+
 def test_context_and_disagreements(store: ox.Store) -> None:
     context = run_query(store, "context")
     assert [(r[2], r[6]) for r in context.rows] == [("350000", "UNHCR"), ("400000", "OCHA 2023")]
