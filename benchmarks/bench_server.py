@@ -145,13 +145,14 @@ def run_phase(name: str, host: str, mix: list[tuple[str, bytes]], clients: int,
     lock = threading.Lock()
     stop = time.monotonic() + duration
 
-    def client(index: int) -> None:
-        source = f"127.0.1.{index + 1}"
+    def loop(source: str, queries: list[tuple[str, bytes]], first: int,
+             into: list[Sample]) -> None:
+        """One client on its own source address, sending `queries` in turn until the end."""
         conn = connect(host, source)
-        i = index
+        i = first
         local: list[Sample] = []
         while time.monotonic() < stop:
-            query, body = mix[i % len(mix)]
+            query, body = queries[i % len(queries)]
             i += 1
             started = time.perf_counter()
             try:
@@ -163,28 +164,13 @@ def run_phase(name: str, host: str, mix: list[tuple[str, bytes]], clients: int,
             local.append(Sample(query, time.perf_counter() - started, status))
         conn.close()
         with lock:
-            phase.samples.extend(local)
+            into.extend(local)
 
-    def slow(index: int) -> None:
-        source = f"127.0.2.{index + 1}"
-        conn = connect(host, source)
-        body = urlencode({"query": SLOW}).encode()
-        local: list[Sample] = []
-        while time.monotonic() < stop:
-            started = time.perf_counter()
-            try:
-                status = send(conn, body)
-            except (OSError, http.client.HTTPException):
-                status = 0
-                conn.close()
-                conn = connect(host, source)
-            local.append(Sample("slow", time.perf_counter() - started, status))
-        conn.close()
-        with lock:
-            phase.slow.extend(local)
-
-    threads = [threading.Thread(target=client, args=(i,)) for i in range(clients)]
-    threads += [threading.Thread(target=slow, args=(i,)) for i in range(slow_clients)]
+    runaway = [("slow", urlencode({"query": SLOW}).encode())]
+    threads = [threading.Thread(target=loop, args=(f"127.0.1.{i + 1}", mix, i, phase.samples))
+               for i in range(clients)]
+    threads += [threading.Thread(target=loop, args=(f"127.0.2.{i + 1}", runaway, 0, phase.slow))
+                for i in range(slow_clients)]
     started = time.perf_counter()
     for t in threads:
         t.start()
