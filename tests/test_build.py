@@ -14,18 +14,11 @@ from rdflib.namespace import XSD
 import kg.pipeline
 from kg.build import build
 from kg.namespaces import HKG
-from kg.store import dump_sorted, open_store, read_manifest, stats
+from kg.store import open_store, read_manifest, stats
+from store_support import dump
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "data" / "reports"
-
-
-def dump(store_path: Path) -> bytes:
-    store = open_store(store_path)
-    try:
-        return dump_sorted(store)
-    finally:
-        del store
 
 
 @pytest.fixture()

@@ -21,29 +21,18 @@ from typer.testing import CliRunner
 from kg.build import RemovalRefused, build, stale_reports
 from kg.cli import app
 from kg.namespaces import report_graph
-from kg.store import StoreBusyError, dump_sorted, lock_store, open_store, read_manifest
+from kg.store import StoreBusyError, lock_store, open_store, read_manifest
+from store_support import dump
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "data" / "reports"
 runner = CliRunner()
 
 
-def dump(path: Path) -> bytes:
-    store = open_store(path)
-    try:
-        return dump_sorted(store)
-    finally:
-        del store
-
-
 def graph_lines(path: Path, report_id: str) -> list[str]:
     """The sorted N-Quads lines of one report's graph."""
-    store = open_store(path)
-    try:
-        graph = f"<{report_graph(report_id)}>"
-        return sorted(line for line in dump_sorted(store).decode().splitlines() if graph in line)
-    finally:
-        del store
+    graph = f"<{report_graph(report_id)}>"
+    return sorted(line for line in dump(path).decode().splitlines() if graph in line)
 
 
 def kg(*args: str) -> tuple[int, str, str]:

@@ -20,6 +20,7 @@ import pytest
 
 from kg.build import build
 from kg.store import dump_sorted, locate_store, open_store, recover_store, stats
+from store_support import dump
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "data" / "reports"
@@ -57,14 +58,6 @@ class Corpora:
     cache: Path
     old_dump: bytes
     new_dump: bytes
-
-
-def dump(path: Path) -> bytes:
-    store = open_store(path)
-    try:
-        return dump_sorted(store)
-    finally:
-        del store
 
 
 @pytest.fixture(scope="module")
