@@ -93,8 +93,10 @@ def main() -> None:
         print(f"| {name} | {len(constructed)} | {len(new)} | {seconds:.2f} |")
     started, before = time.perf_counter(), time.process_time()
     inferred = materialise(quads)
-    print(f"| **all rules** (`materialise`) | | {len(inferred)} | "
-          f"{time.perf_counter() - started:.2f} (CPU {time.process_time() - before:.2f}) |")
+    print(
+        f"| **all rules** (`materialise`) | | {len(inferred)} | "
+        f"{time.perf_counter() - started:.2f} (CPU {time.process_time() - before:.2f}) |"
+    )
 
     if args.no_hermit:
         return
@@ -117,8 +119,11 @@ def main() -> None:
     ):
         started = time.perf_counter()
         result = check_graphs(*layers)
-        print(f"| {label} | {result.triples} | {result.consistent} | "
-              f"{time.perf_counter() - started:.1f} |", flush=True)
+        print(
+            f"| {label} | {result.triples} | {result.consistent} | "
+            f"{time.perf_counter() - started:.1f} |",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -57,8 +57,10 @@ from server_support import REQUIRED, bindings_for  # noqa: E402
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"
 ID = "https://w3id.org/humanitarian-kg/id/"
 LIGHT = [
-    ("lookup", urlencode({"query": "SELECT ?s ?p ?o WHERE { ?s ?p ?o }",
-                          "$s": f"<{ID}{path}>"}).encode())
+    (
+        "lookup",
+        urlencode({"query": "SELECT ?s ?p ?o WHERE { ?s ?p ?o }", "$s": f"<{ID}{path}>"}).encode(),
+    )
     for path in ("org/msf", "org/alima", "place/ml-5", "sector/health", "indicator/consultations")
 ] + [("ask", urlencode({"query": "ASK { ?s a ?c }"}).encode())]
 ACCEPT = "application/sparql-results+json"
@@ -89,8 +91,16 @@ class Phase:
 def start_server(args: argparse.Namespace) -> tuple[subprocess.Popen[str], str]:
     kg = Path(sys.executable).with_name("kg")
     command = [str(kg)] if kg.exists() else [sys.executable, "-c", "from kg.cli import app; app()"]
-    command += ["serve", "--port", "0", "--store", str(args.store), "--timeout", str(args.timeout),
-                "--quiet"]
+    command += [
+        "serve",
+        "--port",
+        "0",
+        "--store",
+        str(args.store),
+        "--timeout",
+        str(args.timeout),
+        "--quiet",
+    ]
     if args.workers is not None:
         command += ["--workers", str(args.workers)]
     if args.slow_after is not None:
@@ -117,8 +127,12 @@ def body_for(query: NamedQuery) -> bytes:
 
 
 def send(conn: http.client.HTTPConnection, body: bytes) -> int:
-    conn.request("POST", "/sparql", body, {
-        "Content-Type": "application/x-www-form-urlencoded", "Accept": ACCEPT})
+    conn.request(
+        "POST",
+        "/sparql",
+        body,
+        {"Content-Type": "application/x-www-form-urlencoded", "Accept": ACCEPT},
+    )
     response = conn.getresponse()
     response.read()
     return response.status
@@ -139,14 +153,19 @@ def connect(host: str, source: str) -> http.client.HTTPConnection:
     return http.client.HTTPConnection(host, timeout=120, source_address=(source, 0))
 
 
-def run_phase(name: str, host: str, mix: list[tuple[str, bytes]], clients: int,
-              duration: float, slow_clients: int) -> Phase:
+def run_phase(
+    name: str,
+    host: str,
+    mix: list[tuple[str, bytes]],
+    clients: int,
+    duration: float,
+    slow_clients: int,
+) -> Phase:
     phase = Phase(name, slow_clients)
     lock = threading.Lock()
     stop = time.monotonic() + duration
 
-    def loop(source: str, queries: list[tuple[str, bytes]], first: int,
-             into: list[Sample]) -> None:
+    def loop(source: str, queries: list[tuple[str, bytes]], first: int, into: list[Sample]) -> None:
         """One client on its own source address, sending `queries` in turn until the end."""
         conn = connect(host, source)
         i = first
@@ -167,10 +186,14 @@ def run_phase(name: str, host: str, mix: list[tuple[str, bytes]], clients: int,
             into.extend(local)
 
     runaway = [("slow", urlencode({"query": SLOW}).encode())]
-    threads = [threading.Thread(target=loop, args=(f"127.0.1.{i + 1}", mix, i, phase.samples))
-               for i in range(clients)]
-    threads += [threading.Thread(target=loop, args=(f"127.0.2.{i + 1}", runaway, 0, phase.slow))
-                for i in range(slow_clients)]
+    threads = [
+        threading.Thread(target=loop, args=(f"127.0.1.{i + 1}", mix, i, phase.samples))
+        for i in range(clients)
+    ]
+    threads += [
+        threading.Thread(target=loop, args=(f"127.0.2.{i + 1}", runaway, 0, phase.slow))
+        for i in range(slow_clients)
+    ]
     started = time.perf_counter()
     for t in threads:
         t.start()
@@ -187,8 +210,13 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def report(args: argparse.Namespace, singles: dict[str, tuple[float, int]], mix: list[str],
-           phases: list[Phase], quads: int) -> str:
+def report(
+    args: argparse.Namespace,
+    singles: dict[str, tuple[float, int]],
+    mix: list[str],
+    phases: list[Phase],
+    quads: int,
+) -> str:
     import pyoxigraph
 
     workers = f" --workers {args.workers}" if args.workers is not None else ""
@@ -244,21 +272,30 @@ def report(args: argparse.Namespace, singles: dict[str, tuple[float, int]], mix:
                 p99 = pct(ph.ok(), 99)
                 lines.append(
                     f"Light clients' p99 during phase D: {p99 * 1000:.0f} ms: "
-                    f"{'under' if p99 < 1 else '**over**'} the 1 s target.")
+                    f"{'under' if p99 < 1 else '**over**'} the 1 s target."
+                )
     per_query: dict[str, list[float]] = {}
     for s in phases[0].samples:
         if s.status == 200:
             per_query.setdefault(s.query, []).append(s.seconds)
-    lines += ["", "Phase A by query: " + ", ".join(
-        f"{q} p50 {pct(v, 50) * 1000:.0f} ms" for q, v in sorted(per_query.items())) + "."]
+    lines += [
+        "",
+        "Phase A by query: "
+        + ", ".join(f"{q} p50 {pct(v, 50) * 1000:.0f} ms" for q, v in sorted(per_query.items()))
+        + ".",
+    ]
     return "\n".join(lines) + "\n"
 
 
 def count_quads(host: str) -> int:
     conn = http.client.HTTPConnection(host, timeout=120)
     body = urlencode({"query": "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }"}).encode()
-    conn.request("POST", "/sparql", body, {
-        "Content-Type": "application/x-www-form-urlencoded", "Accept": ACCEPT})
+    conn.request(
+        "POST",
+        "/sparql",
+        body,
+        {"Content-Type": "application/x-www-form-urlencoded", "Accept": ACCEPT},
+    )
     data = json.loads(conn.getresponse().read())
     conn.close()
     return int(data["results"]["bindings"][0]["n"]["value"])
@@ -270,11 +307,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--duration", type=float, default=30.0, help="seconds per phase (max 120)")
     parser.add_argument("--timeout", type=float, default=2.0)
-    parser.add_argument("--workers", type=int, default=None,
-                        help="query worker processes (default: kg serve's, sized to the machine)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=None,
+        help="query worker processes (default: kg serve's, sized to the machine)",
+    )
     parser.add_argument("--runaways", type=int, default=4)
-    parser.add_argument("--slow-after", type=float, default=None,
-                        help="kg serve --slow-after (default: kg serve's)")
+    parser.add_argument(
+        "--slow-after", type=float, default=None, help="kg serve --slow-after (default: kg serve's)"
+    )
     parser.add_argument("--runaway-duration", type=float, default=30.0)
     parser.add_argument("--max-single", type=float, default=0.5)
     parser.add_argument("--light-duration", type=float, default=10.0)
@@ -292,25 +334,37 @@ def main(argv: list[str] | None = None) -> int:
     try:
         queries = list_queries()
         singles = single_runs(host, queries)
-        mix_names = [n for n, (sec, status) in singles.items()
-                     if status == 200 and sec < args.max_single]
+        mix_names = [
+            n for n, (sec, status) in singles.items() if status == 200 and sec < args.max_single
+        ]
         mix = [(q.name, body_for(q)) for q in queries if q.name in mix_names]
         quads = count_quads(host)
         phases = [
             run_phase("A: named queries", host, mix, args.clients, args.duration, 0),
-            run_phase("B: same + 1 query that times out", host, mix, args.clients,
-                      args.duration, 1),
+            run_phase(
+                "B: same + 1 query that times out", host, mix, args.clients, args.duration, 1
+            ),
         ]
         if args.light_duration > 0:
-            phases.append(run_phase("C: light look-ups", host, LIGHT, args.clients,
-                                    args.light_duration, 0))
+            phases.append(
+                run_phase("C: light look-ups", host, LIGHT, args.clients, args.light_duration, 0)
+            )
         if args.runaway_duration > 0 and args.runaways > 0:
-            sampler = threading.Timer(args.runaway_duration / 2,
-                                      lambda: setattr(args, "load_during_d", os.getloadavg()[0]))
+            sampler = threading.Timer(
+                args.runaway_duration / 2,
+                lambda: setattr(args, "load_during_d", os.getloadavg()[0]),
+            )
             sampler.start()
-            phases.append(run_phase(f"D: light look-ups + {args.runaways} runaway clients",
-                                    host, LIGHT, args.clients, args.runaway_duration,
-                                    args.runaways))
+            phases.append(
+                run_phase(
+                    f"D: light look-ups + {args.runaways} runaway clients",
+                    host,
+                    LIGHT,
+                    args.clients,
+                    args.runaway_duration,
+                    args.runaways,
+                )
+            )
             sampler.join()
     finally:
         proc.terminate()

@@ -100,8 +100,12 @@ def main() -> None:
     parser.add_argument("--scales", default="1,10,100")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--whole-up-to", type=int, default=100)
-    parser.add_argument("--alone-up-to", type=int, default=10,
-                        help="largest scale to also run with batch 1 (each graph alone)")
+    parser.add_argument(
+        "--alone-up-to",
+        type=int,
+        default=10,
+        help="largest scale to also run with batch 1 (each graph alone)",
+    )
     args = parser.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="kg-bench-validate-") as tmp:
@@ -110,13 +114,17 @@ def main() -> None:
     seed_triples = sum(len(g) for g in seed.values())
     ontology, reference = repository_graphs()
     context = ontology + reference
-    print(f"seed: {len(seed)} report graphs, {seed_triples} triples; context {len(context)} "
-          f"triples; {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}")
+    print(
+        f"seed: {len(seed)} report graphs, {seed_triples} triples; context {len(context)} "
+        f"triples; {os.cpu_count()} CPUs; load average {os.getloadavg()[0]:.1f}"
+    )
 
     started, before = time.perf_counter(), cpu()
     reference_report = validate_graph(context, context=Graph())
-    print(f"reference data once: {time.perf_counter() - started:.1f} s wall, "
-          f"{cpu() - before:.1f} s CPU, conforms={reference_report.conforms}")
+    print(
+        f"reference data once: {time.perf_counter() - started:.1f} s wall, "
+        f"{cpu() - before:.1f} s CPU, conforms={reference_report.conforms}"
+    )
 
     rows = []
     for factor in (int(x) for x in args.scales.split(",")):
@@ -133,8 +141,9 @@ def main() -> None:
             violations = sum(r.count("Violation") for r in reports.values())
             own, child = peak_mb()
             how = f"per report, batch {batch}, {workers} proc."
-            rows.append((f"{factor}x", len(graphs), triples, how, wall, used, own, child,
-                         violations))
+            rows.append(
+                (f"{factor}x", len(graphs), triples, how, wall, used, own, child, violations)
+            )
             print(rows[-1], flush=True)
         if factor <= args.whole_up_to:
             merged = Graph()
@@ -144,17 +153,32 @@ def main() -> None:
             report = validate_graph(merged, context=context)
             wall, used = time.perf_counter() - started, cpu() - before
             own, child = peak_mb()
-            rows.append((f"{factor}x", len(graphs), triples, "whole, 1 proc.", wall, used,
-                         own, child, report.count("Violation")))
+            rows.append(
+                (
+                    f"{factor}x",
+                    len(graphs),
+                    triples,
+                    "whole, 1 proc.",
+                    wall,
+                    used,
+                    own,
+                    child,
+                    report.count("Violation"),
+                )
+            )
             print(rows[-1], flush=True)
 
     print()
-    print("| data | report graphs | triples | how | wall s | CPU s | peak MB (main / worker) "
-          "| violations |")
+    print(
+        "| data | report graphs | triples | how | wall s | CPU s | peak MB (main / worker) "
+        "| violations |"
+    )
     print("|---|---:|---:|---|---:|---:|---|---:|")
     for data, n, triples, how, wall, used, own, child, violations in rows:
-        print(f"| {data} | {n} | {triples} | {how} | {wall:.1f} | {used:.1f} | "
-              f"{own:.0f} / {child:.0f} | {violations} |")
+        print(
+            f"| {data} | {n} | {triples} | {how} | {wall:.1f} | {used:.1f} | "
+            f"{own:.0f} / {child:.0f} | {violations} |"
+        )
 
 
 if __name__ == "__main__":

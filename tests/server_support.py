@@ -84,11 +84,13 @@ def request(
 ) -> Response:
     """One HTTP request; error statuses are returned, not raised."""
     req = urllib.request.Request(  # noqa: S310 - http://127.0.0.1 only
-        url, data=body, method=method, headers=headers or {})
+        url, data=body, method=method, headers=headers or {}
+    )
     try:
         with urllib.request.urlopen(req, timeout=60) as resp:  # noqa: S310 - loopback only
-            return Response(resp.status, {k.lower(): v for k, v in resp.headers.items()},
-                            resp.read())
+            return Response(
+                resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
+            )
     except urllib.error.HTTPError as exc:
         return Response(exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read())
 
@@ -125,8 +127,18 @@ def kg_serve_process(store: Path, *options: str) -> Iterator[str]:
     import re
     import sys
 
-    command = [sys.executable, "-m", "kg", "serve", "--port", "0", "--store", str(store),
-               "--quiet", *options]
+    command = [
+        sys.executable,
+        "-m",
+        "kg",
+        "serve",
+        "--port",
+        "0",
+        "--store",
+        str(store),
+        "--quiet",
+        *options,
+    ]
     proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)  # noqa: S603
     try:
         assert proc.stderr is not None

@@ -243,12 +243,16 @@ def test_find_reports_walks_directories_as_paths_sort(tmp_path: Path) -> None:
     (tmp_path / "linked").symlink_to(tmp_path / "a", target_is_directory=True)
     (tmp_path / "link.txt").symlink_to(tmp_path / "z.txt")
     (tmp_path / "dangling.txt").symlink_to(tmp_path / "missing.txt")
-    expected = sorted(
-        p for p in tmp_path.rglob("*") if p.suffix in (".txt", ".md") and p.is_file()
-    )
+    expected = sorted(p for p in tmp_path.rglob("*") if p.suffix in (".txt", ".md") and p.is_file())
     found = find_reports([tmp_path])
     assert found == expected
     assert [p.relative_to(tmp_path).as_posix() for p in found] == [
-        ".hidden/e.txt", "B.txt", "a/b.txt", "a/c/d.md", "a-b.txt", "link.txt", "z.txt"
+        ".hidden/e.txt",
+        "B.txt",
+        "a/b.txt",
+        "a/c/d.md",
+        "a-b.txt",
+        "link.txt",
+        "z.txt",
     ]
     assert find_reports([tmp_path / "z.txt"]) == [tmp_path / "z.txt"]  # a file: as given

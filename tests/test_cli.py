@@ -250,8 +250,9 @@ def test_validate_malformed_turtle_names_file_and_line(tmp_path: Path) -> None:
 
 def test_extract_html_highlights_spans_by_kind(seed_reports: Path, tmp_path: Path) -> None:
     page = tmp_path / "alima.html"
-    code, _, _ = kg("extract", str(seed_reports / "alima-mali.txt"), "--format", "html",
-                    "-o", str(page))
+    code, _, _ = kg(
+        "extract", str(seed_reports / "alima-mali.txt"), "--format", "html", "-o", str(page)
+    )
     assert code == 0
     html = page.read_text(encoding="utf-8")
     for kind in ("outcome", "context", "place", "partner", "unclassified"):

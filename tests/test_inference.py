@@ -55,8 +55,7 @@ def test_part_of_closure_and_has_part(inferred: set[tuple[str, str, str]]) -> No
 
 
 def test_broader_closure_and_inverses(inferred: set[tuple[str, str, str]]) -> None:
-    case, gbv, protection = (iri("sector", s) for s in ("gbv-case-management", "gbv",
-                                                          "protection"))
+    case, gbv, protection = (iri("sector", s) for s in ("gbv-case-management", "gbv", "protection"))
     assert (case, SKOS + "broaderTransitive", protection) in inferred
     assert (case, SKOS + "broaderTransitive", gbv) in inferred
     assert (protection, SKOS + "narrowerTransitive", case) in inferred
@@ -84,7 +83,10 @@ def test_within_is_self_ancestors_and_everything(inferred: set[tuple[str, str, s
     assert {o for s, o in within if s == mali} == {mali, HKG_NS + "everything"}
     case = iri("sector", "gbv-case-management")
     assert {o for s, o in within if s == case} == {
-        case, iri("sector", "gbv"), iri("sector", "protection"), HKG_NS + "everything"
+        case,
+        iri("sector", "gbv"),
+        iri("sector", "protection"),
+        HKG_NS + "everything",
     }
 
 
@@ -92,8 +94,10 @@ def test_keys_are_names_lower_cased_and_the_iri() -> None:
     msf = ox.NamedNode(iri("org", "msf"))
     graph = ox.NamedNode(str(ID["graph/reference"]))
     names = [
-        (ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
-         ox.Literal("Médecins Sans Frontières", language="fr")),
+        (
+            ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+            ox.Literal("Médecins Sans Frontières", language="fr"),
+        ),
         (ox.NamedNode(HKG_NS + "acronym"), ox.Literal("MSF")),
         (ox.NamedNode(SKOS + "altLabel"), ox.Literal("ÉQUIPE")),
     ]
@@ -114,11 +118,16 @@ def _rule_counts(quads: list[ox.Quad]) -> dict[str, int]:
 
 def test_rule_files() -> None:
     assert [name for name, _ in inference_rules()] == [
-        "broader-closure", "inverse-properties", "name-keys", "part-of-closure",
-        "subclass-types", "within",
+        "broader-closure",
+        "inverse-properties",
+        "name-keys",
+        "part-of-closure",
+        "subclass-types",
+        "within",
     ]
-    assert all(query.lstrip().startswith("#") and "CONSTRUCT" in query
-               for _, query in inference_rules())
+    assert all(
+        query.lstrip().startswith("#") and "CONSTRUCT" in query for _, query in inference_rules()
+    )
 
 
 def test_every_inverse_the_ontology_declares_is_materialised() -> None:
@@ -131,8 +140,12 @@ def test_every_inverse_the_ontology_declares_is_materialised() -> None:
     for p, q in pairs:
         for stated, inverse in ((p, q), (q, p)):
             quads = [
-                ox.Quad(ox.NamedNode(str(p)), ox.NamedNode(str(OWL.inverseOf)),
-                        ox.NamedNode(str(q)), onto),
+                ox.Quad(
+                    ox.NamedNode(str(p)),
+                    ox.NamedNode(str(OWL.inverseOf)),
+                    ox.NamedNode(str(q)),
+                    onto,
+                ),
                 ox.Quad(a, ox.NamedNode(str(stated)), b, graph),
             ]
             assert ("http://example.org/b", str(inverse), "http://example.org/a") in _triples(
@@ -147,8 +160,10 @@ def test_rules_run_on_the_shipped_ontology() -> None:
     union += reference
     data = union.serialize(format="nt", encoding="utf-8")
     name = ox.NamedNode(str(ID["graph/reference"]))
-    quads = [ox.Quad(t.subject, t.predicate, t.object, name)
-             for t in ox.parse(data, ox.RdfFormat.N_TRIPLES)]
+    quads = [
+        ox.Quad(t.subject, t.predicate, t.object, name)
+        for t in ox.parse(data, ox.RdfFormat.N_TRIPLES)
+    ]
     counts = _rule_counts(quads)
     assert counts["part-of-closure"] > 1000  # ISO regions and the gazetteer, both directions
     assert counts["broader-closure"] > 10

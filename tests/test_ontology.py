@@ -23,8 +23,13 @@ ONTOLOGY_IRI = URIRef("https://w3id.org/humanitarian-kg/ontology")
 CATALOG = ROOT / "ontology" / "catalog-v001.xml"
 
 # Properties that deliberately have no rdfs:domain (their definitions say why).
-NO_DOMAIN = {HKG.acronym, HKG.newlyDetected, HKG.contentHash,  # contentHash: on graph names
-             HKG.within, HKG.key}  # places and concepts; anything named
+NO_DOMAIN = {
+    HKG.acronym,
+    HKG.newlyDetected,
+    HKG.contentHash,  # contentHash: on graph names
+    HKG.within,
+    HKG.key,
+}  # places and concepts; anything named
 
 runner = CliRunner()
 
@@ -51,8 +56,13 @@ def _terms(graph: Graph, *kinds: URIRef) -> list[URIRef]:
 
 def test_header_has_version_and_dcterms(onto: Graph) -> None:
     assert (ONTOLOGY_IRI, RDF.type, OWL.Ontology) in onto
-    for predicate in (OWL.versionIRI, OWL.versionInfo, DCTERMS.license, DCTERMS.creator,
-                      DCTERMS.created):
+    for predicate in (
+        OWL.versionIRI,
+        OWL.versionInfo,
+        DCTERMS.license,
+        DCTERMS.creator,
+        DCTERMS.created,
+    ):
         assert onto.value(ONTOLOGY_IRI, predicate) is not None, predicate
     for predicate in (DCTERMS.title, DCTERMS.description):
         assert "en" in _languages(onto, ONTOLOGY_IRI, predicate), predicate
@@ -61,8 +71,9 @@ def test_header_has_version_and_dcterms(onto: Graph) -> None:
 
 
 def test_every_class_and_property_is_labelled_and_defined(onto: Graph) -> None:
-    terms = _terms(onto, OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty,
-                   OWL.AnnotationProperty)
+    terms = _terms(
+        onto, OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty
+    )
     assert len(terms) > 50
     problems = []
     for term in terms:
@@ -105,8 +116,11 @@ def test_alignment_and_humanitarian_codes(onto: Graph) -> None:
     org = URIRef("http://www.w3.org/ns/org#Organization")
     prov = "http://www.w3.org/ns/prov#"
     assert (HKG.Organisation, RDFS.subClassOf, org) in onto
-    assert (HKG.Figure, RDFS.subClassOf, URIRef("http://purl.org/linked-data/cube#Observation"))\
-        in onto
+    assert (
+        HKG.Figure,
+        RDFS.subClassOf,
+        URIRef("http://purl.org/linked-data/cube#Observation"),
+    ) in onto
     assert (HKG.Sector, RDFS.subClassOf, SKOS.Concept) in onto
     assert (HKG.evidence, RDFS.subPropertyOf, URIRef(prov + "wasDerivedFrom")) in onto
     assert (HKG.hasPart, OWL.inverseOf, HKG.partOf) in onto
@@ -186,8 +200,12 @@ def test_docs_document_every_term_and_scheme(tmp_path: Path, onto: Graph) -> Non
     parser.feed(index.read_text(encoding="utf-8"))
     for term in _terms(onto, OWL.Class, OWL.ObjectProperty, OWL.DatatypeProperty):
         assert "hkg-" + str(term)[len(str(HKG)) :] in parser.ids, term
-    assert {"id-scheme-sectors", "id-scheme-indicators", "id-sector-health",
-            "id-indicator-consultations"} <= parser.ids
+    assert {
+        "id-scheme-sectors",
+        "id-scheme-indicators",
+        "id-sector-health",
+        "id-indicator-consultations",
+    } <= parser.ids
     assert not {"script", "link", "img", "iframe"} & parser.tags  # self-contained, no fetches
     internal = [h[1:] for h in parser.hrefs if h.startswith("#")]
     assert internal and set(internal) <= parser.ids

@@ -40,8 +40,15 @@ IDENTIFIERS = REFERENCE / IDENTIFIERS_FILE
 TYPES = {
     HKG[name]
     for name in (
-        "UNAgency", "InternationalNGO", "NationalNGO", "RedCrossRedCrescent", "Donor",
-        "GovernmentBody", "ResearchInstitution", "PrivateSector", "CommunityOrganisation",
+        "UNAgency",
+        "InternationalNGO",
+        "NationalNGO",
+        "RedCrossRedCrescent",
+        "Donor",
+        "GovernmentBody",
+        "ResearchInstitution",
+        "PrivateSector",
+        "CommunityOrganisation",
     )
 }
 PATTERNS = {
@@ -54,16 +61,78 @@ LABELS = (RDFS.label, SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel)
 # None may be a whole label: "Concern" would tag every worried sentence, "people in need" every
 # page of a humanitarian report.
 COMMON = {
-    "action", "accion", "aid", "aide", "ayuda", "alliance", "alianza", "care", "concern",
-    "emergency", "urgence", "urgencia", "goal", "but", "meta", "hope", "espoir", "esperanza",
-    "help", "relief", "secours", "socorro", "mercy", "vision", "life", "vie", "vida", "light",
-    "path", "pact", "plan", "reach", "impact", "search", "save", "sphere", "start", "network",
-    "foundation", "fondation", "fundacion", "solidarity", "solidarite", "solidaridad",
-    "interaction", "epicentre", "epicenter", "acted", "attic", "palladium", "protection",
-    "health", "sante", "salud", "education", "nutrition", "halo", "rest", "near", "hot",
-    "people in need", "partners in health", "practical action", "direct relief",
-    "right to protection", "humanitarian outcomes", "street child", "food for the hungry",
-    "bread for the world", "world relief", "international alert", "syria relief",
+    "action",
+    "accion",
+    "aid",
+    "aide",
+    "ayuda",
+    "alliance",
+    "alianza",
+    "care",
+    "concern",
+    "emergency",
+    "urgence",
+    "urgencia",
+    "goal",
+    "but",
+    "meta",
+    "hope",
+    "espoir",
+    "esperanza",
+    "help",
+    "relief",
+    "secours",
+    "socorro",
+    "mercy",
+    "vision",
+    "life",
+    "vie",
+    "vida",
+    "light",
+    "path",
+    "pact",
+    "plan",
+    "reach",
+    "impact",
+    "search",
+    "save",
+    "sphere",
+    "start",
+    "network",
+    "foundation",
+    "fondation",
+    "fundacion",
+    "solidarity",
+    "solidarite",
+    "solidaridad",
+    "interaction",
+    "epicentre",
+    "epicenter",
+    "acted",
+    "attic",
+    "palladium",
+    "protection",
+    "health",
+    "sante",
+    "salud",
+    "education",
+    "nutrition",
+    "halo",
+    "rest",
+    "near",
+    "hot",
+    "people in need",
+    "partners in health",
+    "practical action",
+    "direct relief",
+    "right to protection",
+    "humanitarian outcomes",
+    "street child",
+    "food for the hungry",
+    "bread for the world",
+    "world relief",
+    "international alert",
+    "syria relief",
 }
 
 # Acronyms that are also ordinary words, kept because the organisation writes itself so and the
@@ -85,9 +154,7 @@ SHARED_ACRONYMS: dict[str, str] = {}
 def fold(text: str) -> str:
     """What the loaders compare: case, accents, apostrophe style and spacing do not count."""
     text = text.replace("\u2019", "'")
-    text = "".join(
-        c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c)
-    )
+    text = "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
     return re.sub(r"\s+", " ", text.casefold()).strip()
 
 
@@ -114,8 +181,12 @@ def test_the_list_is_split_by_kind_and_has_a_few_hundred_organisations(
     graph: Graph, organisations: list[URIRef]
 ) -> None:
     assert {p.stem for p in ORG_FILES} >= {
-        "organisations-un", "organisations-red-cross", "organisations-ngos",
-        "organisations-national-ngos", "organisations-donors", "organisations-government",
+        "organisations-un",
+        "organisations-red-cross",
+        "organisations-ngos",
+        "organisations-national-ngos",
+        "organisations-donors",
+        "organisations-government",
     }
     assert 350 <= len(organisations) <= 500
     societies = [o for o in organisations if (o, RDF.type, HKG.RedCrossRedCrescent) in graph]
@@ -190,9 +261,7 @@ def test_acronyms_are_unique_and_not_words_unless_documented(
     assert shared == {}
     # an acronym must not be another organisation's name either (query parameters and hkg:key
     # compare names case-insensitively)
-    clashes = {
-        a: sorted(labels[fold(a)] - o) for a, o in owners.items() if labels[fold(a)] - o
-    }
+    clashes = {a: sorted(labels[fold(a)] - o) for a, o in owners.items() if labels[fold(a)] - o}
     assert clashes == {}
     words = sorted(a for a in owners if fold(a) in COMMON and a not in ACRONYM_WORDS)
     assert words == []
@@ -260,8 +329,10 @@ def test_malformed_identifiers_are_violations(tmp_path: Path, graph: Graph) -> N
 
 @pytest.mark.parametrize(
     ("line", "message"),
-    [("no-such-org,iati,XM-DAC-1-2,test", "no reference organisation"),
-     ("msf,duns,123456789,test", "unknown scheme")],
+    [
+        ("no-such-org,iati,XM-DAC-1-2,test", "no reference organisation"),
+        ("msf,duns,123456789,test", "unknown scheme"),
+    ],
 )
 def test_a_row_that_cannot_be_loaded_is_refused(
     tmp_path: Path, graph: Graph, line: str, message: str

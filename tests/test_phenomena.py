@@ -107,9 +107,9 @@ def test_places_no_reference_holds_are_described_in_the_report_graph() -> None:
 
     extraction = extract("en-sitrep-camps")
     graph = emit_report(extraction)
-    described = [
-        p for f in extraction.figures() for p in f.places if p.kind != "reference"
-    ] + [p.place for p in extraction.presences if p.place.kind != "reference"]
+    described = [p for f in extraction.figures() for p in f.places if p.kind != "reference"] + [
+        p.place for p in extraction.presences if p.place.kind != "reference"
+    ]
     assert described, "the fixture's figures name towns and camps"
     for place in described:
         node = URIRef(place.iri)
@@ -427,3 +427,64 @@ def test_the_organisation_implementing_the_page_s_project_and_not_the_project() 
         "pour les Réfugiés (DRC), a sensibilisé 160 personnes au Cameroun en décembre 2024."
     )
     assert extraction.publisher is not None and extraction.publisher.label == "APROSPEN"
+
+
+def test_a_mission_start_year_dates_neither_the_page_nor_its_figures() -> None:
+    extraction = extract_text(
+        "Cameroun\nDébut de la mission : 2016\nChiffres clés ALIMA\n- 32 026 consultations "
+        "prénatales\nAu Cameroun en 2020, ALIMA a soigné 65 264 enfants.\n"
+    )
+    assert extraction.document_year != 2016
+    assert all(f.year != 2016 for f in extraction.outcomes)
+
+
+def test_a_full_date_in_a_title_below_navigation_dates_the_page() -> None:
+    extraction = extract_text(
+        "Home » News »\n\nGaza Situation Updates 31/12/2008\n\nThe Palestine Red Crescent "
+        "Society deployed 200 volunteers and 60 medics across the Gaza Strip.\n"
+    )
+    assert extraction.document_year == 2008
+    assert {f.value: f.year for f in extraction.outcomes} == {200: 2008, 60: 2008}
+
+
+def test_the_page_s_source_field_and_an_acting_national_society_name_the_publisher() -> None:
+    field = extract_text(
+        "Países\nChile\nFuentes\nCruz Roja Chilena\nFecha de publicación\n\n"
+        "Un equipo se encuentra en Colchane. Se entregaron 56 kits de alimentos.\n"
+    )
+    assert field.publisher is not None and field.publisher.label == "Cruz Roja Chilena"
+    assert any("source" in e for e in field.publisher_evidence)
+    acting = extract_text(
+        "Chile. Al momento, Cruz Roja Chilena ha entregado 56 kits de alimentos en Colchane.\n"
+    )
+    assert acting.publisher is not None and acting.publisher.label == "Cruz Roja Chilena"
+
+
+def test_a_programme_or_a_generic_red_cross_is_no_publisher() -> None:
+    extraction = extract_text(
+        "El Salvador. El Programa de Primera Infancia de FUSAL benefició a 3.000 niños. "
+        "The Red Cross distributed 500 kits.\n"
+    )
+    label = extraction.publisher.label if extraction.publisher else None
+    assert label not in {"Primera Infancia de FUSAL", "Programa de Primera Infancia de FUSAL"}
+    assert label != "Red Cross"
+
+
+def test_partners_after_a_cue_without_an_organisation_word_and_split_at_an_article() -> None:
+    spanish = extract_text(
+        "Nigeria. Acción contra el Hambre trabaja de la mano de Agua Rural de Nigeria y la "
+        "Agencia de Saneamiento para rehabilitar 40 puntos de agua.\n"
+    )
+    assert sorted(p.label for p in spanish.partners) == [
+        "Agencia de Saneamiento",
+        "Agua Rural de Nigeria",
+    ]
+    french = extract_text(
+        "Cameroun. ALIMA, en partenariat avec l’ONG nationale DEMTOU humanitaire, a soigné "
+        "3 000 enfants.\n"
+    )
+    assert [(p.label, p.role) for p in french.partners] == [("DEMTOU", "implementing-partner")]
+    phrase = extract_text(
+        "DRC. As part of World Vaccination month, UNICEF vaccinated 4,244 children.\n"
+    )
+    assert phrase.partners == []

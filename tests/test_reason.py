@@ -103,9 +103,7 @@ def test_unsatisfiable_class_is_named_and_nothing_is_modified(ontology: Graph) -
     assert set(owlready2.default_world.ontologies) == worlds_before  # a private World
 
 
-def test_missing_java_is_a_reasoner_error(
-    ontology: Graph, monkeypatch: pytest.MonkeyPatch
-) -> None:
+def test_missing_java_is_a_reasoner_error(ontology: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(owlready2, "JAVA_EXE", "no-such-java-here")
     with pytest.raises(ReasonerError, match="Java"):
         check_graphs(ontology)

@@ -527,7 +527,7 @@ def test_parameter_values_reach_the_engine_intact(seeded: Engine) -> None:
         "# param: v (required) — any text\n"
         # (not STR(): Virtuoso 7.2 garbles the non-ASCII characters of a simple literal's
         # STR(), so the named queries never take it of a string parameter; see kg.query)
-        "SELECT ?out ?param_v WHERE { BIND(CONCAT(?param_v, \"\") AS ?out) }"
+        'SELECT ?out ?param_v WHERE { BIND(CONCAT(?param_v, "") AS ?out) }'
     )
     backend = RemoteBackend(Endpoint(seeded.query_url))
     for value in ['say "hi" \\o/', "line\nbreak\ttab } { # not a comment", "Ségou – Tombouctou"]:

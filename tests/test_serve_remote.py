@@ -125,8 +125,9 @@ def stub_factory() -> Iterator[Callable[..., Stub]]:
         stub.close()
 
 
-def sparql(server: Running, query: str, accept: str | None = None,
-           fields: tuple[tuple[str, str], ...] = ()) -> Response:
+def sparql(
+    server: Running, query: str, accept: str | None = None, fields: tuple[tuple[str, str], ...] = ()
+) -> Response:
     body = urlencode([("query", query), *fields]).encode()
     headers = dict(FORM, **({"Accept": accept} if accept else {}))
     return request(server.sparql, "POST", body, headers)
@@ -168,8 +169,9 @@ def test_named_query_api_csv_and_errors(embedded: Running, proxied: Running) -> 
     assert named(embedded, "..%2F..%2Fetc%2Fpasswd", {}).status == 404
 
 
-@pytest.mark.parametrize("accept", [SRJ, "application/sparql-results+xml", "text/csv",
-                                    "text/tab-separated-values"])
+@pytest.mark.parametrize(
+    "accept", [SRJ, "application/sparql-results+xml", "text/csv", "text/tab-separated-values"]
+)
 def test_sparql_select_with_bindings_in_each_format(
     embedded: Running, proxied: Running, accept: str
 ) -> None:
@@ -185,8 +187,10 @@ def test_sparql_select_with_bindings_in_each_format(
 
 @pytest.mark.parametrize("accept", ["text/turtle", NT, "application/ld+json"])
 def test_sparql_construct_in_each_format(embedded: Running, proxied: Running, accept: str) -> None:
-    query = ("CONSTRUCT { ?s ?p ?o } WHERE "
-             "{ ?s a <https://w3id.org/humanitarian-kg/ontology#Place> ; ?p ?o }")
+    query = (
+        "CONSTRUCT { ?s ?p ?o } WHERE "
+        "{ ?s a <https://w3id.org/humanitarian-kg/ontology#Place> ; ?p ?o }"
+    )
     local, through = sparql(embedded, query, accept), sparql(proxied, query, accept)
     assert local.status == through.status == 200, through.text
     fmt = ox.RdfFormat.from_media_type(accept)
@@ -211,7 +215,8 @@ def test_linked_data_pages(embedded: Running, proxied: Running) -> None:
         assert local.status == through.status, path
         if path in ("/id/place/ml-5", "/ontology"):
             assert set(ox.parse(through.body, ox.RdfFormat.N_TRIPLES)) == set(
-                ox.parse(local.body, ox.RdfFormat.N_TRIPLES)), path
+                ox.parse(local.body, ox.RdfFormat.N_TRIPLES)
+            ), path
     page = request(proxied.url + "/id/place/ml-5", headers={"Accept": "text/html"})
     assert page.status == 200 and page.media_type == "text/html" and "Mopti" in page.text
     assert request(proxied.url + "/id/nothing/here").status == 404
@@ -223,8 +228,12 @@ def test_linked_data_pages(embedded: Running, proxied: Running) -> None:
 
 def test_updates_and_service_never_reach_the_remote(remote: Stub, proxied: Running) -> None:
     before = len(remote.requests)
-    update = request(proxied.sparql, "POST", b"INSERT DATA { <urn:a> <urn:b> <urn:c> }",
-                     {"Content-Type": "application/sparql-update"})
+    update = request(
+        proxied.sparql,
+        "POST",
+        b"INSERT DATA { <urn:a> <urn:b> <urn:c> }",
+        {"Content-Type": "application/sparql-update"},
+    )
     assert update.status == 403 and "read-only" in update.text
     as_query = sparql(proxied, "DELETE WHERE { ?s ?p ?o }")
     assert as_query.status == 400 and "SPARQL Update" in as_query.text
@@ -257,16 +266,23 @@ def test_a_malformed_query_is_the_remote_engines_400(proxied: Running) -> None:
 
 @pytest.mark.parametrize(
     ("status", "expected", "words"),
-    [(500, 502, "HTTP 500"), (503, 502, "HTTP 503"), (401, 502, "credentials"),
-     (404, 502, "HTTP 404")],
+    [
+        (500, 502, "HTTP 500"),
+        (503, 502, "HTTP 503"),
+        (401, 502, "credentials"),
+        (404, 502, "HTTP 404"),
+    ],
 )
 def test_remote_errors_become_gateway_errors(
     stub_factory: Any, status: int, expected: int, words: str
 ) -> None:
     stub = scripted(stub_factory, status, b"engine trouble")
     with serving(endpoint=stub.url + "/query") as server:
-        for resp in (sparql(server, "ASK {}"), named(server, "partnerships", {}),
-                     request(server.url + "/id/place/ml-5")):
+        for resp in (
+            sparql(server, "ASK {}"),
+            named(server, "partnerships", {}),
+            request(server.url + "/id/place/ml-5"),
+        ):
             assert resp.status == expected, resp.text
             assert resp.media_type == "text/plain"
             assert stub.url + "/query" in resp.text and words in resp.text
@@ -325,8 +341,14 @@ def test_server_starts_with_the_remote_down_and_says_so(free_port: int) -> None:
 def test_start_up_check_of_the_union_default_graph(stub_factory: Any, remote: Stub) -> None:
     def no_union(handler: BaseHTTPRequestHandler, body: bytes) -> tuple[int, bytes]:
         if b"GRAPH" in body:
-            return 200, json.dumps({"head": {"vars": ["s", "p", "o"]}, "results": {"bindings": [
-                {k: {"type": "uri", "value": "urn:x"} for k in "spo"}]}}).encode()
+            return 200, json.dumps(
+                {
+                    "head": {"vars": ["s", "p", "o"]},
+                    "results": {
+                        "bindings": [{k: {"type": "uri", "value": "urn:x"} for k in "spo"}]
+                    },
+                }
+            ).encode()
         return 200, b'{"head": {}, "boolean": false}'
 
     stub = stub_factory(no_union)
@@ -356,12 +378,23 @@ def test_store_and_endpoint_together_is_an_error(tmp_path: Path) -> None:
 
 def test_cli_usage_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     runner = CliRunner()
-    both = runner.invoke(app, ["serve", "--store", "build/store", "--endpoint",
-                               "http://127.0.0.1:9/query"])
+    both = runner.invoke(
+        app, ["serve", "--store", "build/store", "--endpoint", "http://127.0.0.1:9/query"]
+    )
     assert both.exit_code == 2 and "not both" in both.output
     monkeypatch.delenv("KG_TEST_UNSET_VARIABLE", raising=False)
-    nopass = runner.invoke(app, ["serve", "--endpoint", "http://127.0.0.1:9/query", "--user",
-                                 "u", "--password-env", "KG_TEST_UNSET_VARIABLE"])
+    nopass = runner.invoke(
+        app,
+        [
+            "serve",
+            "--endpoint",
+            "http://127.0.0.1:9/query",
+            "--user",
+            "u",
+            "--password-env",
+            "KG_TEST_UNSET_VARIABLE",
+        ],
+    )
     assert nopass.exit_code == 2 and "KG_TEST_UNSET_VARIABLE" in nopass.output
     assert runner.invoke(app, ["serve", "--user", "u"]).exit_code == 2
 
@@ -371,11 +404,15 @@ def test_kg_serve_endpoint_command(remote: Stub, free_port: int) -> None:
     is down, answers, stops on SIGTERM."""
     kg = Path(sys.executable).with_name("kg")
     command = [str(kg)] if kg.exists() else [sys.executable, "-c", "from kg.cli import app; app()"]
-    for endpoint, warned in ((f"http://127.0.0.1:{free_port}/query", True),
-                             (remote.url + "/query", False)):
+    for endpoint, warned in (
+        (f"http://127.0.0.1:{free_port}/query", True),
+        (remote.url + "/query", False),
+    ):
         proc = subprocess.Popen(
-            [*command, "serve", "--port", "0", "--endpoint", endpoint, "--timeout", "5",
-             "--quiet"], stderr=subprocess.PIPE, text=True)
+            [*command, "serve", "--port", "0", "--endpoint", endpoint, "--timeout", "5", "--quiet"],
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         assert proc.stderr is not None
         try:
             line = proc.stderr.readline()
@@ -411,8 +448,10 @@ def test_oxigraph_server_gives_the_rows_of_the_embedded_server(
         assert server.server.check_source() == []
         for query in list_queries():
             for params in param_cases(query):
-                local, through = named(embedded, query.name, params), named(server, query.name,
-                                                                           params)
+                local, through = (
+                    named(embedded, query.name, params),
+                    named(server, query.name, params),
+                )
                 assert through.status == local.status == 200, through.text
                 assert through.body == local.body, (query.name, params)
         text = next(q for q in list_queries() if q.name == "who-what-where").text

@@ -62,16 +62,19 @@ def get(server: Running, query: str, accept: str | None = None, **params: str) -
     return request(f"{server.sparql}?{qs}", headers={"Accept": accept} if accept else {})
 
 
-def post_form(server: Running, fields: list[tuple[str, str]], accept: str | None = None,
-              url_params: str = "") -> Response:
+def post_form(
+    server: Running, fields: list[tuple[str, str]], accept: str | None = None, url_params: str = ""
+) -> Response:
     headers = dict(FORM, **({"Accept": accept} if accept else {}))
     return request(server.sparql + url_params, "POST", urlencode(fields).encode(), headers)
 
 
-def post_direct(server: Running, query: str, url_params: str = "",
-                headers: dict[str, str] | None = None) -> Response:
-    return request(server.sparql + url_params, "POST", query.encode(),
-                   {**DIRECT, **(headers or {})})
+def post_direct(
+    server: Running, query: str, url_params: str = "", headers: dict[str, str] | None = None
+) -> Response:
+    return request(
+        server.sparql + url_params, "POST", query.encode(), {**DIRECT, **(headers or {})}
+    )
 
 
 def boolean(resp: Response) -> bool:
@@ -90,8 +93,10 @@ def solutions(resp: Response) -> list[dict[str, str]]:
         import csv
         import io
 
-        return [{k: v for k, v in row.items() if v != ""}
-                for row in csv.DictReader(io.StringIO(resp.text, newline=""))]
+        return [
+            {k: v for k, v in row.items() if v != ""}
+            for row in csv.DictReader(io.StringIO(resp.text, newline=""))
+        ]
     fmt = ox.QueryResultsFormat.from_media_type(resp.media_type)
     assert fmt is not None, resp.media_type
     result = ox.parse_query_results(resp.body, fmt)
@@ -132,35 +137,47 @@ def test_query_dataset_default_graph(server: Running) -> None:
 
 def test_query_dataset_default_graphs_get(server: Running) -> None:
     query = f"ASK {{ <{ID}org/msf> ?p ?o . <{ID}sector/health> ?q ?r }}"
-    resp = request(f"{server.sparql}?" + urlencode(
-        [("query", query), ("default-graph-uri", G_REFERENCE), ("default-graph-uri", G_ONTOLOGY)]))
+    resp = request(
+        f"{server.sparql}?"
+        + urlencode(
+            [
+                ("query", query),
+                ("default-graph-uri", G_REFERENCE),
+                ("default-graph-uri", G_ONTOLOGY),
+            ]
+        )
+    )
     assert boolean(resp)
 
 
 def test_query_dataset_default_graphs_post(server: Running) -> None:
     query = f"ASK {{ <{ID}org/msf> ?p ?o . <{ID}sector/health> ?q ?r }}"
-    resp = post_form(server, [("query", query), ("default-graph-uri", G_REFERENCE),
-                              ("default-graph-uri", G_ONTOLOGY)])
+    resp = post_form(
+        server,
+        [("query", query), ("default-graph-uri", G_REFERENCE), ("default-graph-uri", G_ONTOLOGY)],
+    )
     assert boolean(resp)
 
 
 def test_query_dataset_named_graphs_post(server: Running) -> None:
     query = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
-    resp = post_form(server, [("query", query), ("named-graph-uri", G_REFERENCE),
-                              ("named-graph-uri", G_ONTOLOGY)])
+    resp = post_form(
+        server,
+        [("query", query), ("named-graph-uri", G_REFERENCE), ("named-graph-uri", G_ONTOLOGY)],
+    )
     assert {r["g"] for r in solutions(resp)} == {G_REFERENCE, G_ONTOLOGY}
 
 
 def test_query_dataset_named_graphs_get(server: Running) -> None:
     query = "SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }"
-    resp = request(f"{server.sparql}?" + urlencode(
-        [("query", query), ("named-graph-uri", G_ONTOLOGY)]))
+    resp = request(
+        f"{server.sparql}?" + urlencode([("query", query), ("named-graph-uri", G_ONTOLOGY)])
+    )
     assert {r["g"] for r in solutions(resp)} == {G_ONTOLOGY}
 
 
 def test_query_dataset_full(server: Running) -> None:
-    query = (f"SELECT DISTINCT ?g WHERE {{ <{ID}sector/health> ?y ?o "
-             "GRAPH ?g { ?s ?p ?o2 } }")
+    query = f"SELECT DISTINCT ?g WHERE {{ <{ID}sector/health> ?y ?o GRAPH ?g {{ ?s ?p ?o2 }} }}"
     params = "?" + urlencode([("default-graph-uri", G_ONTOLOGY), ("named-graph-uri", G_REFERENCE)])
     assert {r["g"] for r in solutions(post_direct(server, query, params))} == {G_REFERENCE}
 
@@ -193,8 +210,9 @@ def test_query_content_type_ask(server: Running) -> None:
 def test_query_content_type_describe(server: Running) -> None:
     resp = post_direct(server, f"DESCRIBE <{ID}org/msf>")
     assert resp.media_type == "text/turtle"
-    assert ox.Triple(ox.NamedNode(ID + "org/msf"), ox.NamedNode(HKG + "acronym"),
-                     ox.Literal("MSF")) in graph(resp)
+    assert ox.Triple(
+        ox.NamedNode(ID + "org/msf"), ox.NamedNode(HKG + "acronym"), ox.Literal("MSF")
+    ) in graph(resp)
 
 
 def test_query_content_type_construct(server: Running) -> None:
@@ -204,8 +222,13 @@ def test_query_content_type_construct(server: Running) -> None:
     assert resp.status == 200, resp.text
     assert resp.media_type == "text/turtle"
     base = server.url + "/"
-    assert graph(resp) == {ox.Triple(ox.NamedNode(base + "s"), ox.NamedNode(base + "p"),
-                                     ox.Literal("1", datatype=ox.NamedNode(XSD + "integer")))}
+    assert graph(resp) == {
+        ox.Triple(
+            ox.NamedNode(base + "s"),
+            ox.NamedNode(base + "p"),
+            ox.Literal("1", datatype=ox.NamedNode(XSD + "integer")),
+        )
+    }
     resp = post_direct(server, "SELECT ?x WHERE { BIND(<x> AS ?x) }", "?format=json")
     assert solutions(resp) == [{"x": base + "x"}]
 
@@ -232,8 +255,12 @@ CONSTRUCT_ORGS = (
 
 @pytest.mark.parametrize(
     "media",
-    ["application/sparql-results+json", "application/sparql-results+xml", "text/csv",
-     "text/tab-separated-values"],
+    [
+        "application/sparql-results+json",
+        "application/sparql-results+xml",
+        "text/csv",
+        "text/tab-separated-values",
+    ],
 )
 def test_select_results_in_each_format(server: Running, store: ox.Store, media: str) -> None:
     resp = get(server, SELECT_SECTORS, accept=media)
@@ -253,8 +280,14 @@ def test_construct_results_in_each_format(server: Running, store: ox.Store, medi
     assert graph(resp) == expected
 
 
-@pytest.mark.parametrize(("name", "media"), [("csv", "text/csv"), ("xml",
-                         "application/sparql-results+xml"), ("tsv", "text/tab-separated-values")])
+@pytest.mark.parametrize(
+    ("name", "media"),
+    [
+        ("csv", "text/csv"),
+        ("xml", "application/sparql-results+xml"),
+        ("tsv", "text/tab-separated-values"),
+    ],
+)
 def test_format_parameter_overrides_accept(server: Running, name: str, media: str) -> None:
     resp = get(server, SELECT_SECTORS, accept="application/sparql-results+json", format=name)
     assert resp.media_type == media
@@ -362,8 +395,12 @@ def test_bad_query_missing_direct_type(server: Running) -> None:
 
 
 def test_bad_query_non_utf8(server: Running) -> None:
-    resp = request(server.sparql, "POST", "ASK {}".encode("utf-16"),
-                   {"Content-Type": "application/sparql-query; charset=UTF-16"})
+    resp = request(
+        server.sparql,
+        "POST",
+        "ASK {}".encode("utf-16"),
+        {"Content-Type": "application/sparql-query; charset=UTF-16"},
+    )
     assert resp.status == 415
     resp = request(server.sparql, "POST", "ASK { ?s ?p 'é' }".encode("latin-1"), DIRECT)
     assert resp.status == 400
@@ -379,22 +416,41 @@ def test_bad_query_syntax(server: Running) -> None:
     "req",
     [
         pytest.param(("GET", "?update=CLEAR%20ALL", None, {}), id="bad_update_get"),
-        pytest.param(("POST", "", b"update=CLEAR%20NAMED&update=CLEAR%20DEFAULT", FORM),
-                     id="bad_multiple_updates"),
-        pytest.param(("POST", "", b"CLEAR NAMED", {"Content-Type": "text/plain"}),
-                     id="bad_update_wrong_media_type"),
+        pytest.param(
+            ("POST", "", b"update=CLEAR%20NAMED&update=CLEAR%20DEFAULT", FORM),
+            id="bad_multiple_updates",
+        ),
+        pytest.param(
+            ("POST", "", b"CLEAR NAMED", {"Content-Type": "text/plain"}),
+            id="bad_update_wrong_media_type",
+        ),
         pytest.param(("POST", "", b"update=CLEAR%20NAMED", {}), id="bad_update_missing_form_type"),
-        pytest.param(("POST", "", "CLEAR NAMED".encode("utf-16"),
-                      {"Content-Type": "application/sparql-update; charset=UTF-16"}),
-                     id="bad_update_non_utf8"),
+        pytest.param(
+            (
+                "POST",
+                "",
+                "CLEAR NAMED".encode("utf-16"),
+                {"Content-Type": "application/sparql-update; charset=UTF-16"},
+            ),
+            id="bad_update_non_utf8",
+        ),
         pytest.param(("POST", "", b"update=CLEAR%20XYZ", FORM), id="bad_update_syntax"),
-        pytest.param(("POST", "", b"using-named-graph-uri=http%3A%2F%2Fexample%2Fpeople&update="
-                      b"WITH%20%3Chttp%3A%2F%2Fexample%2Fa%3E%20DELETE%20%7B%20%3Fs%20%3Fp%20%3Fo"
-                      b"%20%7D%20WHERE%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D", FORM),
-                     id="bad_update_dataset_conflict"),
+        pytest.param(
+            (
+                "POST",
+                "",
+                b"using-named-graph-uri=http%3A%2F%2Fexample%2Fpeople&update="
+                b"WITH%20%3Chttp%3A%2F%2Fexample%2Fa%3E%20DELETE%20%7B%20%3Fs%20%3Fp%20%3Fo"
+                b"%20%7D%20WHERE%20%7B%20%3Fs%20%3Fp%20%3Fo%20%7D",
+                FORM,
+            ),
+            id="bad_update_dataset_conflict",
+        ),
         pytest.param(("POST", "", b"update=CLEAR%20ALL", FORM), id="update_post_form"),
-        pytest.param(("POST", "", b"CLEAR ALL", {"Content-Type": "application/sparql-update"}),
-                     id="update_post_direct"),
+        pytest.param(
+            ("POST", "", b"CLEAR ALL", {"Content-Type": "application/sparql-update"}),
+            id="update_post_direct",
+        ),
     ],
 )
 def test_updates_are_refused(server: Running, store: ox.Store, req: tuple) -> None:  # type: ignore[type-arg]
@@ -413,8 +469,9 @@ def test_updates_are_refused(server: Running, store: ox.Store, req: tuple) -> No
         "PREFIX ex: <http://example.org/> DELETE WHERE { ?s ?p ?o }",
     ],
 )
-def test_updates_sent_as_queries_are_refused_with_a_clear_message(server: Running,
-                                                                   query: str) -> None:
+def test_updates_sent_as_queries_are_refused_with_a_clear_message(
+    server: Running, query: str
+) -> None:
     resp = get(server, query)
     assert resp.status == 400
     assert "read-only" in resp.text
@@ -429,8 +486,11 @@ def test_updates_sent_as_queries_are_refused_with_a_clear_message(server: Runnin
     ],
 )
 def test_service_is_refused(server: Running, query: str) -> None:
-    for resp in (get(server, query), post_form(server, [("query", query)]),
-                 post_direct(server, query)):
+    for resp in (
+        get(server, query),
+        post_form(server, [("query", query)]),
+        post_direct(server, query),
+    ):
         assert resp.status in (400, 403)  # 400: rdflib cannot parse it, so it is not run
         assert "SERVICE" in resp.text
 
@@ -524,12 +584,26 @@ def test_kg_serve_command(store_path: Path, tmp_path: Path) -> None:
     import signal
 
     kg = Path(sys.executable).with_name("kg")
-    command = [str(kg)] if kg.exists() else [sys.executable, "-c",
-                                             "from kg.cli import app; app()"]
+    command = [str(kg)] if kg.exists() else [sys.executable, "-c", "from kg.cli import app; app()"]
     proc = subprocess.Popen(
-        [*command, "serve", "--port", "0", "--store", str(store_path), "--timeout", "5",
-         "--workers", "2", "--max-results", "100", "--quiet"],
-        stderr=subprocess.PIPE, text=True)
+        [
+            *command,
+            "serve",
+            "--port",
+            "0",
+            "--store",
+            str(store_path),
+            "--timeout",
+            "5",
+            "--workers",
+            "2",
+            "--max-results",
+            "100",
+            "--quiet",
+        ],
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     assert proc.stderr is not None
     try:
         line = proc.stderr.readline()
@@ -549,8 +623,12 @@ def test_kg_serve_command(store_path: Path, tmp_path: Path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
-    missing = subprocess.run([*command, "serve", "--store", str(tmp_path / "none"), "--port", "0"],
-                             capture_output=True, text=True, timeout=60)
+    missing = subprocess.run(
+        [*command, "serve", "--store", str(tmp_path / "none"), "--port", "0"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert missing.returncode == 2
     assert "kg build" in missing.stderr
 
@@ -580,9 +658,16 @@ def test_bad_bindings_are_bad_requests(server: Running) -> None:
 
 
 def test_options_preflight(server: Running) -> None:
-    resp = request(server.sparql, "OPTIONS", None, {
-        "Origin": "https://example.org", "Access-Control-Request-Method": "POST",
-        "Access-Control-Request-Headers": "content-type"})
+    resp = request(
+        server.sparql,
+        "OPTIONS",
+        None,
+        {
+            "Origin": "https://example.org",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "content-type",
+        },
+    )
     assert resp.status == 204
     assert resp.headers["access-control-allow-origin"] == "*"
     assert "POST" in resp.headers["access-control-allow-methods"]
@@ -606,27 +691,34 @@ def test_service_description(server: Running) -> None:
     triples = graph(resp)
     endpoint = ox.NamedNode(server.sparql)
     assert ox.Triple(endpoint, ox.NamedNode(SD + "endpoint"), endpoint) in triples
-    assert ox.Triple(endpoint, ox.NamedNode(SD + "feature"),
-                     ox.NamedNode(SD + "UnionDefaultGraph")) in triples
+    assert (
+        ox.Triple(endpoint, ox.NamedNode(SD + "feature"), ox.NamedNode(SD + "UnionDefaultGraph"))
+        in triples
+    )
     names = {t.object.value for t in triples if t.predicate.value == SD + "name"}
     assert {G_ONTOLOGY, G_REFERENCE} <= names
     assert request(server.sparql, headers={"Accept": "application/ld+json"}).media_type == (
-        "application/ld+json")
+        "application/ld+json"
+    )
 
 
 def test_void(server: Running, store: ox.Store) -> None:
     for path in ("/void", "/.well-known/void"):
         resp = request(server.url + path, headers={"Accept": "text/turtle"})
         triples = graph(resp)
-        counts = {t.predicate.value: t.object.value for t in triples
-                  if t.subject.value.endswith("#humanitarian-kg")}
+        counts = {
+            t.predicate.value: t.object.value
+            for t in triples
+            if t.subject.value.endswith("#humanitarian-kg")
+        }
         distinct = len({(q.subject, q.predicate, q.object) for q in store})
         assert int(counts[VOID + "triples"]) == distinct
         assert int(counts[VOID + "entities"]) > 0
         vocabularies = {t.object.value for t in triples if t.predicate.value == VOID + "vocabulary"}
         assert {HKG, "http://www.w3.org/ns/prov#", "http://www.w3.org/ns/oa#"} <= vocabularies
-        examples = {t.object.value for t in triples
-                    if t.predicate.value == VOID + "exampleResource"}
+        examples = {
+            t.object.value for t in triples if t.predicate.value == VOID + "exampleResource"
+        }
         assert any("/outcome/" in e for e in examples)
     html = request(server.url + "/void", headers={"Accept": "text/html"})
     assert html.media_type == "text/html" and "Named graphs" in html.text
@@ -651,15 +743,28 @@ def test_resource_json_ld(server: Running) -> None:
 
 
 def test_resource_html_for_browsers(server: Running, store: ox.Store) -> None:
-    outcome = next(iter(store.query(
-        f"SELECT ?o WHERE {{ ?o a <{HKG}Outcome> ; <{HKG}evidence> ?e }} LIMIT 1",
-        use_default_graph_as_union=True)))["o"].value
+    outcome = next(
+        iter(
+            store.query(
+                f"SELECT ?o WHERE {{ ?o a <{HKG}Outcome> ; <{HKG}evidence> ?e }} LIMIT 1",
+                use_default_graph_as_union=True,
+            )
+        )
+    )["o"].value
     path = outcome.removeprefix(ID)
-    quote_words = next(iter(store.query(
-        f"SELECT ?q WHERE {{ <{outcome}> <{HKG}evidence>/<http://www.w3.org/ns/oa#hasSelector>"
-        "/<http://www.w3.org/ns/oa#exact> ?q }", use_default_graph_as_union=True)))["q"].value
-    resp = request(f"{server.url}/id/{path}", headers={
-        "Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"})
+    quote_words = next(
+        iter(
+            store.query(
+                f"SELECT ?q WHERE {{ <{outcome}> <{HKG}evidence>/<http://www.w3.org/ns/oa#hasSelector>"
+                "/<http://www.w3.org/ns/oa#exact> ?q }",
+                use_default_graph_as_union=True,
+            )
+        )
+    )["q"].value
+    resp = request(
+        f"{server.url}/id/{path}",
+        headers={"Accept": "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"},
+    )
     assert resp.status == 200 and resp.media_type == "text/html"
     assert "Source words" in resp.text
     import html as html_module
@@ -669,9 +774,14 @@ def test_resource_html_for_browsers(server: Running, store: ox.Store) -> None:
 
 
 def test_span_with_hash_selectors(server: Running, store: ox.Store) -> None:
-    span = next(iter(store.query(
-        "SELECT ?s WHERE { ?s a <http://www.w3.org/ns/oa#SpecificResource> } LIMIT 1",
-        use_default_graph_as_union=True)))["s"].value
+    span = next(
+        iter(
+            store.query(
+                "SELECT ?s WHERE { ?s a <http://www.w3.org/ns/oa#SpecificResource> } LIMIT 1",
+                use_default_graph_as_union=True,
+            )
+        )
+    )["s"].value
     triples = graph(request(server.url + "/id/" + span.removeprefix(ID)))
     assert any(t.subject.value == span + "#quote" for t in triples)
 
@@ -695,8 +805,10 @@ def test_malformed_id_iris_are_404(server: Running, path: str) -> None:
 def test_ontology(server: Running, store: ox.Store) -> None:
     resp = request(server.url + "/ontology")
     assert resp.media_type == "text/turtle"
-    expected = {ox.Triple(q.subject, q.predicate, q.object) for q in
-                store.quads_for_pattern(None, None, None, ox.NamedNode(G_ONTOLOGY))}
+    expected = {
+        ox.Triple(q.subject, q.predicate, q.object)
+        for q in store.quads_for_pattern(None, None, None, ox.NamedNode(G_ONTOLOGY))
+    }
     assert graph(resp) == expected
     html = request(server.url + "/ontology", headers={"Accept": "text/html"})
     assert 'id="Outcome"' in html.text  # hkg:Outcome's IRI ends in #Outcome
@@ -723,17 +835,27 @@ def test_web_assets_load_nothing_from_elsewhere() -> None:
         text = file.read_text(encoding="utf-8")
         for url in re.findall(r"(?:src|href|url)\s*[=(]\s*[\"']?(https?:)?//", text):
             pytest.fail(f"{file.name} loads something from another host ({url})")
-        assert "@import" not in text and "fetch(\"http" not in text
+        assert "@import" not in text and 'fetch("http' not in text
 
 
 def test_named_queries_api(server: Running) -> None:
     data = json.loads(request(server.url + "/api/queries").body)
     names = {q["name"] for q in data}
-    assert {"who-what-where", "organisations-in", "overlaps", "gaps", "outcomes", "totals",
-            "partnerships", "provenance", "context"} <= names
+    assert {
+        "who-what-where",
+        "organisations-in",
+        "overlaps",
+        "gaps",
+        "outcomes",
+        "totals",
+        "partnerships",
+        "provenance",
+        "context",
+    } <= names
     gaps = next(q for q in data if q["name"] == "gaps")
-    assert {"name": "country", "required": True} .items() <= next(
-        p for p in gaps["params"] if p["name"] == "country").items()
+    assert {"name": "country", "required": True}.items() <= next(
+        p for p in gaps["params"] if p["name"] == "country"
+    ).items()
 
 
 def test_named_query_run_by_name(server: Running, store: ox.Store) -> None:

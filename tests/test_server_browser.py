@@ -21,16 +21,27 @@ from server_support import ARTIFACTS, Running, running_server, seed_store
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None:
-    pytest.skip("no chromium executable (Debian: apt-get install chromium)",
-                allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api",
-                               reason="the playwright package is not installed")
+    pytest.skip(
+        "no chromium executable (Debian: apt-get install chromium)", allow_module_level=True
+    )
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="the playwright package is not installed"
+)
 
 FLAGS = [
-    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
-    "--disable-default-apps", "--disable-extensions", "--no-default-browser-check",
-    "--metrics-recording-only", "--disable-features=Translate,OptimizationHints",
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-default-apps",
+    "--disable-extensions",
+    "--no-default-browser-check",
+    "--metrics-recording-only",
+    "--disable-features=Translate,OptimizationHints",
 ]
 
 
@@ -53,10 +64,14 @@ def page(server: Running, tmp_path: Path) -> Iterator[tuple[object, list[str], l
     own = urlsplit(server.url).netloc
     with sync_api.sync_playwright() as p:
         context = p.chromium.launch_persistent_context(
-            str(tmp_path / "profile"), executable_path=CHROMIUM, headless=True, args=FLAGS,
+            str(tmp_path / "profile"),
+            executable_path=CHROMIUM,
+            headless=True,
+            args=FLAGS,
             viewport={"width": 1400, "height": 1000},
         )
         try:
+
             def route(route: object) -> None:
                 url = route.request.url  # type: ignore[attr-defined]
                 if urlsplit(url).netloc == own or url.startswith(("data:", "about:")):
@@ -101,8 +116,9 @@ def test_named_query_with_a_parameter(server: Running, store_path: Path, page: t
     pg.fill("#param-place", "Timbuktu")
     pg.click("#run-query")
     pg.wait_for_selector("table.results tbody tr")
-    expected = run_query(open_store(store_path), load_query("organisations-in"),
-                         {"place": "Timbuktu"})
+    expected = run_query(
+        open_store(store_path), load_query("organisations-in"), {"place": "Timbuktu"}
+    )
     cells = pg.locator("table.results tbody tr td:first-child").all_inner_texts()
     assert cells == [row[0] for row in expected.rows]
     assert blocked == [] and errors == []

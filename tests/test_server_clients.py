@@ -86,13 +86,26 @@ def cases(default: str, other: str) -> list[object]:
 
 def test_every_competency_question_has_a_named_query() -> None:
     names = {q.name for q in QUERIES}
-    assert {"who-what-where", "organisations-in", "overlaps", "gaps", "outcomes", "totals",
-            "partnerships", "provenance", "context"} <= names
+    assert {
+        "who-what-where",
+        "organisations-in",
+        "overlaps",
+        "gaps",
+        "outcomes",
+        "totals",
+        "partnerships",
+        "provenance",
+        "context",
+    } <= names
 
 
 @pytest.mark.parametrize(("query", "method"), cases("GET", "POST"))
 def test_sparqlwrapper_gets_the_rows_of_kg_query(
-    server: Running, store: ox.Store, kg_query_rows: dict, query: NamedQuery, method: str  # type: ignore[type-arg]
+    server: Running,
+    store: ox.Store,
+    kg_query_rows: dict,
+    query: NamedQuery,
+    method: str,  # type: ignore[type-arg]
 ) -> None:
     columns, rows = expected(kg_query_rows, store, query)
     client = SPARQLWrapper.SPARQLWrapper(server.sparql)
@@ -106,8 +119,10 @@ def test_sparqlwrapper_gets_the_rows_of_kg_query(
         data = result.convert()
         assert isinstance(data, dict)
         got_columns = [v for v in data["head"]["vars"] if not v.startswith("param_")]
-        got = [tuple(b[c]["value"] if c in b else None for c in got_columns)
-               for b in data["results"]["bindings"]]
+        got = [
+            tuple(b[c]["value"] if c in b else None for c in got_columns)
+            for b in data["results"]["bindings"]
+        ]
     else:  # SPARQL XML results, read with SPARQLWrapper's own DOM parser
         document = result.convert()
         names = [v.getAttribute("name") for v in document.getElementsByTagName("variable")]
@@ -118,7 +133,8 @@ def test_sparqlwrapper_gets_the_rows_of_kg_query(
             for binding in solution.getElementsByTagName("binding"):
                 node = next(n for n in binding.childNodes if n.nodeType == n.ELEMENT_NODE)
                 values[binding.getAttribute("name")] = "".join(
-                    t.data for t in node.childNodes if t.nodeType == t.TEXT_NODE)
+                    t.data for t in node.childNodes if t.nodeType == t.TEXT_NODE
+                )
             got.append(tuple(values.get(c) for c in got_columns))
     assert got_columns == columns
     assert got == rows
@@ -135,11 +151,16 @@ def _text(term: object) -> str | None:
 
 @pytest.mark.parametrize(("query", "method"), cases("POST_FORM", "GET"))
 def test_rdflib_sparqlstore_gets_the_rows_of_kg_query(
-    server: Running, store: ox.Store, kg_query_rows: dict, query: NamedQuery, method: str  # type: ignore[type-arg]
+    server: Running,
+    store: ox.Store,
+    kg_query_rows: dict,
+    query: NamedQuery,
+    method: str,  # type: ignore[type-arg]
 ) -> None:
     columns, rows = expected(kg_query_rows, store, query)
-    remote = SPARQLStore(server.sparql, method=method,
-                         params=bindings_for(query, params_for(query)))
+    remote = SPARQLStore(
+        server.sparql, method=method, params=bindings_for(query, params_for(query))
+    )
     result = remote.query(query.text)
     got_columns = [str(v) for v in result.vars or [] if not str(v).startswith("param_")]
     got = [tuple(_text(row[c]) for c in got_columns) for row in result]  # type: ignore[index]
@@ -148,13 +169,17 @@ def test_rdflib_sparqlstore_gets_the_rows_of_kg_query(
 
 
 def test_rdflib_sparqlstore_construct(server: Running, store: ox.Store) -> None:
-    query = ("PREFIX hkg: <https://w3id.org/humanitarian-kg/ontology#> "
-             "CONSTRUCT { ?o hkg:acronym ?a } WHERE { ?o hkg:acronym ?a }")
+    query = (
+        "PREFIX hkg: <https://w3id.org/humanitarian-kg/ontology#> "
+        "CONSTRUCT { ?o hkg:acronym ?a } WHERE { ?o hkg:acronym ?a }"
+    )
     remote = SPARQLStore(server.sparql, returnFormat="xml")
     graph = remote.query(query).graph
     assert graph is not None
-    local = {(str(t.subject.value), str(t.object.value))
-             for t in store.query(query, use_default_graph_as_union=True)}
+    local = {
+        (str(t.subject.value), str(t.object.value))
+        for t in store.query(query, use_default_graph_as_union=True)
+    }
     assert {(str(s), str(o)) for s, _p, o in graph} == local
 
 
@@ -188,8 +213,12 @@ def _wrapper(url: str, query: str, fmt: str) -> tuple[str, object]:
 
 @pytest.mark.parametrize(
     ("name", "media"),
-    [("JSON", "application/sparql-results+json"), ("XML", "application/sparql-results+xml"),
-     ("CSV", "text/csv"), ("TSV", "text/tab-separated-values")],
+    [
+        ("JSON", "application/sparql-results+json"),
+        ("XML", "application/sparql-results+xml"),
+        ("CSV", "text/csv"),
+        ("TSV", "text/tab-separated-values"),
+    ],
 )
 def test_sparqlwrapper_select_and_ask_in_every_format(
     process: str, store: ox.Store, name: str, media: str
@@ -199,8 +228,13 @@ def test_sparqlwrapper_select_and_ask_in_every_format(
     got_media, converted = _wrapper(process, SELECT, fmt)
     assert got_media == media
     labels = {str(r["label"].value) for r in store.query(SELECT, use_default_graph_as_union=True)}
-    text = converted.toxml() if name == "XML" else (  # type: ignore[attr-defined]
-        converted if isinstance(converted, bytes) else str(converted).encode()).decode()
+    text = (
+        converted.toxml()
+        if name == "XML"
+        else (  # type: ignore[attr-defined]
+            converted if isinstance(converted, bytes) else str(converted).encode()
+        ).decode()
+    )
     assert all(label in text for label in labels)
     ask_media, answer = _wrapper(process, ASK, fmt)
     assert ask_media == media
@@ -210,26 +244,40 @@ def test_sparqlwrapper_select_and_ask_in_every_format(
 
 @pytest.mark.parametrize(
     ("name", "media"),
-    [("TURTLE", "text/turtle"), ("N3", "text/turtle"), ("RDF", "application/rdf+xml"),
-     ("RDFXML", "application/rdf+xml"), ("XML", "application/rdf+xml"),
-     ("JSONLD", "application/ld+json"), ("JSON", "application/ld+json")],
+    [
+        ("TURTLE", "text/turtle"),
+        ("N3", "text/turtle"),
+        ("RDF", "application/rdf+xml"),
+        ("RDFXML", "application/rdf+xml"),
+        ("XML", "application/rdf+xml"),
+        ("JSONLD", "application/ld+json"),
+        ("JSON", "application/ld+json"),
+    ],
 )
 def test_sparqlwrapper_construct_and_describe_in_every_format(
     process: str, store: ox.Store, name: str, media: str
 ) -> None:
     fmt = getattr(SPARQLWrapper, name)
-    expected = {(str(t.subject.value), str(t.object.value))
-                for t in store.query(CONSTRUCT, use_default_graph_as_union=True)}
+    expected = {
+        (str(t.subject.value), str(t.object.value))
+        for t in store.query(CONSTRUCT, use_default_graph_as_union=True)
+    }
     for query in (CONSTRUCT, DESCRIBE):
         got_media, converted = _wrapper(process, query, fmt)
         assert got_media == media, (query, name)
-        graph = converted if isinstance(converted, Graph) else Graph().parse(
-            data=converted, format="turtle")  # type: ignore[arg-type]
+        graph = (
+            converted
+            if isinstance(converted, Graph)
+            else Graph().parse(data=converted, format="turtle")
+        )  # type: ignore[arg-type]
         if query is CONSTRUCT:
             assert {(str(s), str(o)) for s, _p, o in graph} == expected
         else:
-            assert (URIRef("https://w3id.org/humanitarian-kg/id/org/msf"),
-                    URIRef(HKG + "acronym"), Literal("MSF")) in graph
+            assert (
+                URIRef("https://w3id.org/humanitarian-kg/id/org/msf"),
+                URIRef(HKG + "acronym"),
+                Literal("MSF"),
+            ) in graph
 
 
 def test_rdflib_sparqlstore_pages_past_the_result_cap(process: str, store: ox.Store) -> None:
@@ -251,8 +299,9 @@ def test_rdflib_sparqlstore_pages_past_the_result_cap(process: str, store: ox.St
             break
         offset += page
     del graph.LIMIT, graph.OFFSET  # type: ignore[attr-defined]
-    expected = len(list(store.query("SELECT ?s ?o WHERE { ?s a ?o }",
-                                    use_default_graph_as_union=True)))
+    expected = len(
+        list(store.query("SELECT ?s ?o WHERE { ?s a ?o }", use_default_graph_as_union=True))
+    )
     assert len(triples) == expected > CAP
 
 
@@ -267,8 +316,12 @@ CURL = shutil.which("curl")
         ("*/*", CONSTRUCT, 200, "text/turtle"),
         ("text/csv", SELECT, 200, "text/csv"),
         ("text/tab-separated-values", ASK, 200, "text/tab-separated-values"),
-        ("application/sparql-results+xml;q=0.5, application/sparql-results+json", SELECT, 200,
-         "application/sparql-results+json"),
+        (
+            "application/sparql-results+xml;q=0.5, application/sparql-results+json",
+            SELECT,
+            200,
+            "application/sparql-results+json",
+        ),
         ("application/n-triples", CONSTRUCT, 200, "application/n-triples"),
         ("application/ld+json", DESCRIBE, 200, "application/ld+json"),
         ("text/turtle", SELECT, 406, "text/plain"),
@@ -278,8 +331,17 @@ CURL = shutil.which("curl")
 def test_curl_content_negotiation(
     process: str, accept: str | None, query: str, status: int, media: str
 ) -> None:
-    command = [CURL or "curl", "-s", "-o", "-", "-w", "\n%{http_code} %{content_type}",
-               "--data-urlencode", f"query={query}", process]
+    command = [
+        CURL or "curl",
+        "-s",
+        "-o",
+        "-",
+        "-w",
+        "\n%{http_code} %{content_type}",
+        "--data-urlencode",
+        f"query={query}",
+        process,
+    ]
     if accept is not None:
         command[1:1] = ["-H", f"Accept: {accept}"]
     out = subprocess.run(command, capture_output=True, text=True, timeout=60, check=True)

@@ -109,7 +109,8 @@ SERVICE_QUERIES = [
     "SELECT * WHERE { ?s ?p '\\u0027' . SERVICE " + TARGET + " { } ?s ?p '\\u0027' }",
     # ... and took the escaped `\#` of a prefixed name for the start of a comment.
     "PREFIX ex: <http://example.org/> SELECT * WHERE { ?s ?p ex:a\\# . SERVICE "
-    + TARGET + " { } }",
+    + TARGET
+    + " { } }",
 ]
 # Refused too, although Oxigraph would not run them (conservative on purpose).
 ALSO_REFUSED = [
@@ -162,8 +163,14 @@ def test_a_service_clause_is_refused_as_such() -> None:
 
 def test_only_queries_that_could_spell_the_keyword_are_parsed() -> None:
     assert not may_spell_service("SELECT * WHERE { ?s ?p ?o }")
-    for text in ("SERVICE", "sErViCe", "\\u0053ERVICE", "\\U00000053ervice", "SERV\u0131CE",
-                 "\u017fervice"):
+    for text in (
+        "SERVICE",
+        "sErViCe",
+        "\\u0053ERVICE",
+        "\\U00000053ervice",
+        "SERV\u0131CE",
+        "\u017fervice",
+    ):
         assert may_spell_service(f"SELECT * WHERE {{ {text} <x> {{}} }}"), text
 
 
@@ -183,21 +190,79 @@ def test_verdicts_are_remembered() -> None:
 # Fragments that read differently to a lexer that decodes escapes first, that treats `#`
 # as a comment wherever it appears, or that ends strings and IRIs in the wrong place.
 _PIECES = [
-    "", " ", "\n", ".", " . ", ";", "?s ?p ?o .", "?s ?p ", "?o", "1", "true", "[]", "}", "{",
-    '"x"', "'x'", '"\\u0022"', "'\\u0027'", '"\\""', "'\\''", '"""', "'''", '"', "'",
-    '"\\u0022\\u0022"', '"""\\u0022"""', "\\u0022", "\\u0027", "\\u0023", "\\u000A",
-    "\\u003C", "\\u003E", "\\u007B", "\\u007D", "#", "# c\n", "#\\u000A", "\\#",
-    "ex:a\\#", "ex:a\\#b", "ex:a\\#\n", "?s ?p ex:a\\# .", "?s ex:a\\# ?o .", "ex:\\#",
-    "<http://example.org/a#>", "<http://example.org/\\u003E>", "<#>", "<http://x/#\">",
-    "<", ">", "\\", "\\\\", "\\u005C",
+    "",
+    " ",
+    "\n",
+    ".",
+    " . ",
+    ";",
+    "?s ?p ?o .",
+    "?s ?p ",
+    "?o",
+    "1",
+    "true",
+    "[]",
+    "}",
+    "{",
+    '"x"',
+    "'x'",
+    '"\\u0022"',
+    "'\\u0027'",
+    '"\\""',
+    "'\\''",
+    '"""',
+    "'''",
+    '"',
+    "'",
+    '"\\u0022\\u0022"',
+    '"""\\u0022"""',
+    "\\u0022",
+    "\\u0027",
+    "\\u0023",
+    "\\u000A",
+    "\\u003C",
+    "\\u003E",
+    "\\u007B",
+    "\\u007D",
+    "#",
+    "# c\n",
+    "#\\u000A",
+    "\\#",
+    "ex:a\\#",
+    "ex:a\\#b",
+    "ex:a\\#\n",
+    "?s ?p ex:a\\# .",
+    "?s ex:a\\# ?o .",
+    "ex:\\#",
+    "<http://example.org/a#>",
+    "<http://example.org/\\u003E>",
+    "<#>",
+    '<http://x/#">',
+    "<",
+    ">",
+    "\\",
+    "\\\\",
+    "\\u005C",
 ]
 _KEYWORD = st.sampled_from(["SERVICE", "service", "SeRvIcE", "\\u0053ERVICE", "SERVICE SILENT"])
-_TAIL = st.sampled_from(["", " ?s ?p ?o", ' ?s ?p "\\u0022"', " ?s ?p '\\u0027'", "\n",
-                         " # c", ' ?s ?p "x" ', ' ?s ?p """x"""', " ex:a\\# ."])
+_TAIL = st.sampled_from(
+    [
+        "",
+        " ?s ?p ?o",
+        ' ?s ?p "\\u0022"',
+        " ?s ?p '\\u0027'",
+        "\n",
+        " # c",
+        ' ?s ?p "x" ',
+        ' ?s ?p """x"""',
+        " ex:a\\# .",
+    ]
+)
 
 
-@settings(max_examples=600, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=600, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     before=st.lists(st.sampled_from(_PIECES), max_size=4),
     keyword=_KEYWORD,
@@ -207,22 +272,48 @@ _TAIL = st.sampled_from(["", " ?s ?p ?o", ' ?s ?p "\\u0022"', " ?s ?p '\\u0027'"
 def test_whatever_oxigraph_runs_as_service_is_refused(
     probe_store: ox.Store, before: list[str], keyword: str, after: list[str], tail: str
 ) -> None:
-    query = ("PREFIX ex: <http://example.org/> SELECT * WHERE { ?s ?p ?o . "
-             f"{''.join(before)} {keyword} {TARGET} {{ }} {''.join(after)}{tail} }}")
+    query = (
+        "PREFIX ex: <http://example.org/> SELECT * WHERE { ?s ?p ?o . "
+        f"{''.join(before)} {keyword} {TARGET} {{ }} {''.join(after)}{tail} }}"
+    )
     if attempts_service(probe_store, query):
         assert refused(query) is not None, query
 
 
-_BEFORE = st.sampled_from([
-    "", "?o", "?o ", "1", "1.", "+1", "-1", "1.0", "1e0", "true", "false", '"x"', '"x"@en',
-    "<http://example.org/o>", "[]", "_:b", ")", "}", ".", ";", ",", "?o .", "?o ;",
-])
+_BEFORE = st.sampled_from(
+    [
+        "",
+        "?o",
+        "?o ",
+        "1",
+        "1.",
+        "+1",
+        "-1",
+        "1.0",
+        "1e0",
+        "true",
+        "false",
+        '"x"',
+        '"x"@en',
+        "<http://example.org/o>",
+        "[]",
+        "_:b",
+        ")",
+        "}",
+        ".",
+        ";",
+        ",",
+        "?o .",
+        "?o ;",
+    ]
+)
 _SEP = st.sampled_from(["", " ", "\t", "\n", ".", " . ", "#c\n", ";"])
 _LEFT = st.sampled_from(["?s ?p ", "?s ?p ?o . ?s ?p ", "OPTIONAL { ?s ?p ?o } ", ""])
 
 
-@settings(max_examples=300, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(left=_LEFT, before=_BEFORE, sep=_SEP, keyword=_KEYWORD)
 def test_keyword_glued_to_any_term_is_refused(
     probe_store: ox.Store, left: str, before: str, sep: str, keyword: str
@@ -278,8 +369,7 @@ def test_a_sandboxed_worker_cannot_open_a_connection() -> None:
         a, b = socket.socketpair()  # the worker's own channel still works
         a.sendall(b"x"); print("socketpair", b.recv(1))
     """)
-    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                         timeout=60)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     listener.close()
     thread.join(timeout=5)
     assert out.returncode == 0, out.stderr
@@ -292,8 +382,12 @@ def test_a_sandboxed_worker_cannot_open_a_connection() -> None:
 
 @pytest.mark.skipif(not LINUX, reason="the seccomp filter is Linux's")
 def test_the_filter_spares_the_process_that_did_not_ask() -> None:
-    out = subprocess.run([sys.executable, "-c", "import socket; socket.socket(); print('ok')"],
-                         capture_output=True, text=True, timeout=60)
+    out = subprocess.run(
+        [sys.executable, "-c", "import socket; socket.socket(); print('ok')"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert out.stdout.strip() == "ok"
     assert deny_network.__doc__
 
@@ -352,11 +446,15 @@ def test_empty_query_is_a_bad_request() -> None:
     ("text", "expected"),
     [
         ('"Mopti"', ox.Literal("Mopti")),
-        ('"2023"^^<http://www.w3.org/2001/XMLSchema#gYear>',
-         ox.Literal("2023", datatype=ox.NamedNode(XSD + "gYear"))),
+        (
+            '"2023"^^<http://www.w3.org/2001/XMLSchema#gYear>',
+            ox.Literal("2023", datatype=ox.NamedNode(XSD + "gYear")),
+        ),
         ('"Tombouctou"@fr', ox.Literal("Tombouctou", language="fr")),
-        ("<https://w3id.org/humanitarian-kg/id/place/ml>",
-         ox.NamedNode("https://w3id.org/humanitarian-kg/id/place/ml")),
+        (
+            "<https://w3id.org/humanitarian-kg/id/place/ml>",
+            ox.NamedNode("https://w3id.org/humanitarian-kg/id/place/ml"),
+        ),
         ('"say \\"hi\\""', ox.Literal('say "hi"')),
     ],
 )
@@ -376,8 +474,9 @@ def test_bad_binding_values_are_refused(text: str) -> None:
 # --- content negotiation -------------------------------------------------------------------
 
 BROWSER = "text/html,application/xhtml+xml,application/xml;q=0.9,image/avif,*/*;q=0.8"
-SPARQLWRAPPER_JSON = ("application/sparql-results+json,application/json,text/javascript,"
-                      "application/javascript")
+SPARQLWRAPPER_JSON = (
+    "application/sparql-results+json,application/json,text/javascript,application/javascript"
+)
 RDFLIB_XML = "application/sparql-results+xml, application/rdf+xml"
 
 
@@ -435,7 +534,9 @@ def test_unacceptable_is_none_and_format_parameter_wins() -> None:
     ],
 )
 def test_repeated_format_values_take_the_first_offered(
-    formats: tuple[str, ...], offers: tuple, expected: str  # type: ignore[type-arg]
+    formats: tuple[str, ...],
+    offers: tuple,
+    expected: str,  # type: ignore[type-arg]
 ) -> None:
     """Issue 20: SPARQLWrapper sends `format` twice (a short name and a media type)."""
     assert _name(choose("*/*", formats, offers)) == expected

@@ -35,14 +35,23 @@ def host_port(server: Running) -> tuple[str, int]:
     return str(address[0]), int(address[1])
 
 
-def sparql(server: Running, query: str, source: str = "127.0.0.1", timeout: float = 60,
-           accept: str = "application/sparql-results+json") -> tuple[int, str, dict[str, str]]:
+def sparql(
+    server: Running,
+    query: str,
+    source: str = "127.0.0.1",
+    timeout: float = 60,
+    accept: str = "application/sparql-results+json",
+) -> tuple[int, str, dict[str, str]]:
     """One query from the loopback address `source`: (status, body, headers)."""
     host, port = host_port(server)
     conn = http.client.HTTPConnection(host, port, timeout=timeout, source_address=(source, 0))
     try:
-        conn.request("POST", "/sparql", urlencode({"query": query}).encode(), {
-            "Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
+        conn.request(
+            "POST",
+            "/sparql",
+            urlencode({"query": query}).encode(),
+            {"Content-Type": "application/x-www-form-urlencoded", "Accept": accept},
+        )
         resp = conn.getresponse()
         return resp.status, resp.read().decode(), {k.lower(): v for k, v in resp.getheaders()}
     finally:
@@ -81,8 +90,11 @@ def server(store_path: Path) -> Iterator[Running]:
 @pytest.mark.parametrize("method", ["FOO", "TRACE", "CONNECT", "PUT", "DELETE", "PATCH"])
 def test_unknown_methods_are_405_in_plain_text(server: Running, method: str) -> None:
     """Issue 20: a method http.server did not know was its HTML 501."""
-    resp = raw(server, f"{method} /sparql HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
-                       "Connection: close\r\n\r\n".encode())
+    resp = raw(
+        server,
+        f"{method} /sparql HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n"
+        "Connection: close\r\n\r\n".encode(),
+    )
     head, _, body = resp.partition(b"\r\n\r\n")
     assert head.startswith(b"HTTP/1.1 405"), head
     assert b"Content-Type: text/plain; charset=utf-8" in head
@@ -96,8 +108,10 @@ def test_unknown_methods_are_405_in_plain_text(server: Running, method: str) -> 
     [
         (b"GET /" + b"a" * 70_000 + b" HTTP/1.1\r\nHost: x\r\n\r\n", b"414"),
         (b"GARBAGE\r\n\r\n", b"400"),
-        (b"GET / HTTP/1.1\r\n" + b"".join(b"X-%d: y\r\n" % i for i in range(150)) + b"\r\n",
-         b"431"),
+        (
+            b"GET / HTTP/1.1\r\n" + b"".join(b"X-%d: y\r\n" % i for i in range(150)) + b"\r\n",
+            b"431",
+        ),
         (b"GET / HTTP/3.0\r\nHost: x\r\n\r\n", b"505"),
     ],
 )
@@ -114,15 +128,23 @@ def test_server_level_errors_are_plain_text_with_the_usual_headers(
 
 
 def test_413_is_plain_text_with_cors(server: Running) -> None:
-    resp = request(server.sparql, "POST", b"ASK {}" + b" " * 1_100_000,
-                   {"Content-Type": "application/sparql-query"})
+    resp = request(
+        server.sparql,
+        "POST",
+        b"ASK {}" + b" " * 1_100_000,
+        {"Content-Type": "application/sparql-query"},
+    )
     assert resp.status == 413 and resp.media_type == "text/plain"
     assert resp.headers["access-control-allow-origin"] == "*"
 
 
 def test_utf16_body_is_still_415(server: Running) -> None:
-    resp = request(server.sparql, "POST", "ASK {}".encode("utf-16"),
-                   {"Content-Type": "application/sparql-query; charset=UTF-16"})
+    resp = request(
+        server.sparql,
+        "POST",
+        "ASK {}".encode("utf-16"),
+        {"Content-Type": "application/sparql-query; charset=UTF-16"},
+    )
     assert resp.status == 415 and "UTF-8" in resp.text
 
 
@@ -135,13 +157,15 @@ def test_cors_none_and_a_list_of_origins(store_path: Path) -> None:
         assert resp.status == 200 and "access-control-allow-origin" not in resp.headers
         options = request(closed.sparql, "OPTIONS", None, {"Origin": "https://a.example"})
         assert options.status == 204 and "access-control-allow-methods" not in options.headers
-    with running_server(store_path, workers=1,
-                        cors="https://a.example, https://b.example:8443") as listed:
+    with running_server(
+        store_path, workers=1, cors="https://a.example, https://b.example:8443"
+    ) as listed:
         ok = request(listed.sparql + "?query=ASK%7B%7D", headers={"Origin": "https://a.example"})
         assert ok.headers["access-control-allow-origin"] == "https://a.example"
         assert "Origin" in ok.headers["vary"]
-        other = request(listed.sparql + "?query=ASK%7B%7D",
-                        headers={"Origin": "https://evil.example"})
+        other = request(
+            listed.sparql + "?query=ASK%7B%7D", headers={"Origin": "https://evil.example"}
+        )
         assert "access-control-allow-origin" not in other.headers
 
 
@@ -160,9 +184,15 @@ def test_cors_setting_is_checked() -> None:
 @pytest.fixture(scope="module")
 def tight(store_path: Path) -> Iterator[Running]:
     """Short deadlines and a small connection cap."""
-    with running_server(store_path, workers=1, idle_timeout=0.5, header_timeout=1.0,
-                        request_timeout=2.0, max_connections=6,
-                        client_connections=6) as running:
+    with running_server(
+        store_path,
+        workers=1,
+        idle_timeout=0.5,
+        header_timeout=1.0,
+        request_timeout=2.0,
+        max_connections=6,
+        client_connections=6,
+    ) as running:
         yield running
 
 
@@ -224,8 +254,9 @@ def test_connections_beyond_the_cap_get_503_without_a_thread(tight: Running) -> 
 
 @pytest.fixture(scope="module")
 def shared(store_path: Path) -> Iterator[Running]:
-    with running_server(store_path, workers=4, timeout=4.0, slow_after=0.3,
-                        queue_timeout=10.0, per_client=3) as running:
+    with running_server(
+        store_path, workers=4, timeout=4.0, slow_after=0.3, queue_timeout=10.0, per_client=3
+    ) as running:
         yield running
 
 
@@ -307,21 +338,36 @@ def test_the_queue_has_a_deadline(store_path: Path) -> None:
 
 def test_behind_a_proxy_the_client_header_names_the_client(store_path: Path) -> None:
     """With --client-header, the per-client cap applies per forwarded address."""
-    with running_server(store_path, workers=3, timeout=2.0, per_client=1, slow_after=None,
-                        client_header="X-Forwarded-For") as proxied:
+    with running_server(
+        store_path,
+        workers=3,
+        timeout=2.0,
+        per_client=1,
+        slow_after=None,
+        client_header="X-Forwarded-For",
+    ) as proxied:
         host, port = host_port(proxied)
         results: dict[str, int] = {}
 
         def run(name: str, forwarded: str) -> None:
             conn = http.client.HTTPConnection(host, port, timeout=60)
-            conn.request("POST", "/sparql", urlencode({"query": SLOW}).encode(), {
-                "Content-Type": "application/x-www-form-urlencoded",
-                "X-Forwarded-For": forwarded})
+            conn.request(
+                "POST",
+                "/sparql",
+                urlencode({"query": SLOW}).encode(),
+                {"Content-Type": "application/x-www-form-urlencoded", "X-Forwarded-For": forwarded},
+            )
             results[name] = conn.getresponse().status
             conn.close()
 
-        threads = [threading.Thread(target=run, args=args) for args in (
-            ("a", "203.0.113.1"), ("b", "198.51.100.7, 203.0.113.2"), ("a-again", "203.0.113.1"))]
+        threads = [
+            threading.Thread(target=run, args=args)
+            for args in (
+                ("a", "203.0.113.1"),
+                ("b", "198.51.100.7, 203.0.113.2"),
+                ("a-again", "203.0.113.1"),
+            )
+        ]
         for t in threads:
             t.start()
             time.sleep(0.1)

@@ -101,8 +101,17 @@ def test_a_build_killed_at_each_step_leaves_a_store_with_the_last_good_data(
     store = tmp_path / "build" / "store"
     shutil.copytree(corpora.base, store)
     child = subprocess.run(
-        [sys.executable, "-c", CHILD, point, swap, kind, str(corpora.new), str(store),
-         str(corpora.cache)],
+        [
+            sys.executable,
+            "-c",
+            CHILD,
+            point,
+            swap,
+            kind,
+            str(corpora.new),
+            str(store),
+            str(corpora.cache),
+        ],
         capture_output=True,
         text=True,
         timeout=300,
@@ -139,8 +148,17 @@ def test_a_build_of_a_new_store_killed_before_the_swap_leaves_no_store(
     store), never a half-built one; the next build cleans up and builds it."""
     store = tmp_path / "build" / "store"
     child = subprocess.run(
-        [sys.executable, "-c", CHILD, "filled", "exchange", "full", str(corpora.new), str(store),
-         str(corpora.cache)],
+        [
+            sys.executable,
+            "-c",
+            CHILD,
+            "filled",
+            "exchange",
+            "full",
+            str(corpora.new),
+            str(store),
+            str(corpora.cache),
+        ],
         capture_output=True,
         text=True,
         timeout=300,

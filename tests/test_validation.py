@@ -258,10 +258,16 @@ def test_parallel_validation_matches_sequential(shapes: Graph) -> None:
     sequential = validate_graphs(graphs, context=Graph(), shapes=shapes, workers=1)
     parallel = validate_graphs(graphs, context=Graph(), shapes=shapes, workers=2)
     assert list(parallel) == list(graphs)
+
     def key(violations: list[Violation]) -> list[tuple[str, ...]]:
         return sorted(  # blank nodes are renamed on the way to the workers: compare without
-            (v.severity, "_:" if v.focus_node.startswith("_:") else v.focus_node, v.path or "",
-             v.shape or "", v.message if "_:" not in v.message else "")
+            (
+                v.severity,
+                "_:" if v.focus_node.startswith("_:") else v.focus_node,
+                v.path or "",
+                v.shape or "",
+                v.message if "_:" not in v.message else "",
+            )
             for v in violations
         )
 
@@ -274,8 +280,10 @@ def test_parallel_validation_matches_sequential(shapes: Graph) -> None:
     assert len(list(combined.report_graph.objects(node, SH.result))) == len(combined.violations)
 
 
-_LOCAL = tuple(str(ID[kind + "/"]) for kind in ("report", "outcome", "context", "span",
-                                                   "presence", "partnership"))
+_LOCAL = tuple(
+    str(ID[kind + "/"])
+    for kind in ("report", "outcome", "context", "span", "presence", "partnership")
+)
 
 
 def _report_graph(path: Path, suffix: str = "") -> Graph:
@@ -331,10 +339,32 @@ def test_junit_of_a_conforming_run_has_one_passing_case_per_source() -> None:
 # --- every shape has a failing fixture -----------------------------------------------------------
 
 _OWN_CONSTRAINTS = (
-    "nodeKind", "not", "or", "and", "xone", "sparql", "class", "in", "datatype", "minCount",
-    "maxCount", "pattern", "hasValue", "node", "qualifiedValueShape", "minLength", "maxLength",
-    "uniqueLang", "lessThan", "lessThanOrEquals", "minInclusive", "maxInclusive", "languageIn",
-    "closed", "equals", "disjoint",
+    "nodeKind",
+    "not",
+    "or",
+    "and",
+    "xone",
+    "sparql",
+    "class",
+    "in",
+    "datatype",
+    "minCount",
+    "maxCount",
+    "pattern",
+    "hasValue",
+    "node",
+    "qualifiedValueShape",
+    "minLength",
+    "maxLength",
+    "uniqueLang",
+    "lessThan",
+    "lessThanOrEquals",
+    "minInclusive",
+    "maxInclusive",
+    "languageIn",
+    "closed",
+    "equals",
+    "disjoint",
 )
 
 

@@ -46,7 +46,11 @@ def _matched_as(label: str) -> str:
 def test_every_scheme_has_concepts(onto: Graph) -> None:
     schemes = _schemes(onto)
     assert {str(s).rsplit("/", 1)[-1] for s in schemes} >= {
-        "sectors", "indicators", "qualifiers", "roles", "population-statuses"
+        "sectors",
+        "indicators",
+        "qualifiers",
+        "roles",
+        "population-statuses",
     }
     for scheme in schemes:
         assert _concepts(onto, scheme), f"{scheme}: no concept"
@@ -58,7 +62,8 @@ def test_every_scheme_and_concept_has_one_preflabel_per_language(onto: Graph, la
     for scheme in _schemes(onto):
         for node in [scheme, *_concepts(onto, scheme)]:
             labels = [
-                str(o) for o in onto.objects(node, SKOS.prefLabel)
+                str(o)
+                for o in onto.objects(node, SKOS.prefLabel)
                 if isinstance(o, Literal) and o.language == lang
             ]
             if len(labels) != 1:

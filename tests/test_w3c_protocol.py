@@ -61,17 +61,37 @@ def test_w3c_protocol(kg: Target, test: ProtocolTest) -> None:
 @pytest.mark.parametrize(
     ("expect", "media", "body", "problem"),
     [
-        (Expectation(frozenset({2}), "boolean", True), "application/sparql-results+json",
-         b'{"head":{},"boolean":false}', "the answer is false"),
-        (Expectation(frozenset({2}), "boolean"), "application/sparql-results+json",
-         b'{"head":{"vars":["x"]},"results":{"bindings":[]}}', "expected a boolean"),
-        (Expectation(frozenset({2}), "tabular"), "application/sparql-results+json",
-         b'{"head":{},"boolean":true}', "expected a table"),
-        (Expectation(frozenset({2}), "RDF"), "application/sparql-results+json", b"{}",
-         "not an RDF format"),
+        (
+            Expectation(frozenset({2}), "boolean", True),
+            "application/sparql-results+json",
+            b'{"head":{},"boolean":false}',
+            "the answer is false",
+        ),
+        (
+            Expectation(frozenset({2}), "boolean"),
+            "application/sparql-results+json",
+            b'{"head":{"vars":["x"]},"results":{"bindings":[]}}',
+            "expected a boolean",
+        ),
+        (
+            Expectation(frozenset({2}), "tabular"),
+            "application/sparql-results+json",
+            b'{"head":{},"boolean":true}',
+            "expected a table",
+        ),
+        (
+            Expectation(frozenset({2}), "RDF"),
+            "application/sparql-results+json",
+            b"{}",
+            "not an RDF format",
+        ),
         (Expectation(frozenset({2}), "RDF"), "text/turtle", b"<a> <b", "not"),
-        (Expectation(frozenset({2}), "boolean"), "text/plain", b"true",
-         "not a SPARQL results format"),
+        (
+            Expectation(frozenset({2}), "boolean"),
+            "text/plain",
+            b"true",
+            "not a SPARQL results format",
+        ),
     ],
 )
 def test_the_runner_checks_what_the_manifest_expects(
@@ -81,14 +101,16 @@ def test_the_runner_checks_what_the_manifest_expects(
     assert found is not None and problem in found
 
 
-@pytest.mark.skipif(shutil.which("oxigraph") is None
-                    and not Path(sys.executable).with_name("oxigraph").exists(),
-                    reason="the oxigraph command (test extra) is not installed")
+@pytest.mark.skipif(
+    shutil.which("oxigraph") is None and not Path(sys.executable).with_name("oxigraph").exists(),
+    reason="the oxigraph command (test extra) is not installed",
+)
 def test_the_documented_table_is_current(kg: Target, tmp_path: Path) -> None:
     results: dict[str, list[Outcome]] = {kg.name: run_all(TESTS, kg)}
     with oxigraph_serve(build_store(TESTS, tmp_path / "oxigraph")) as target:
         results[target.name] = run_all(TESTS, target)
     text = DOC.read_text(encoding="utf-8")
-    documented = text[text.index(BEGIN) + len(BEGIN):text.index(END)].strip()
+    documented = text[text.index(BEGIN) + len(BEGIN) : text.index(END)].strip()
     assert documented == table(TESTS, results).strip(), (
-        "docs/sparql-endpoint.md: re-run `python tests/w3c_protocol.py` and paste its table")
+        "docs/sparql-endpoint.md: re-run `python tests/w3c_protocol.py` and paste its table"
+    )

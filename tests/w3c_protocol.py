@@ -76,7 +76,8 @@ class Request:
         """An update operation of the protocol (direct, form-encoded or in the URL)."""
         text = (self.body or b"").decode("utf-8", "replace") + self.path
         return self.content_type.startswith("application/sparql-update") or bool(
-            re.search(r"(^|[?&])update=", text))
+            re.search(r"(^|[?&])update=", text)
+        )
 
 
 @dataclass(frozen=True)
@@ -115,8 +116,10 @@ def load_manifest(path: Path = MANIFEST) -> list[ProtocolTest]:
             _request(graph, node) for node in Collection(graph, graph.value(action, HT.requests))
         )
         graphs = tuple(
-            (Path(str(graph.value(data, UT.graph)).removeprefix("file://")),
-             str(graph.value(data, RDFS.label)))
+            (
+                Path(str(graph.value(data, UT.graph)).removeprefix("file://")),
+                str(graph.value(data, RDFS.label)),
+            )
             for data in graph.objects(entry, UT.graphData)
         )
         name = str(entry).rsplit("#", 1)[-1]
@@ -129,8 +132,9 @@ def _request(graph: Graph, node: URIRef) -> Request:
     header_list = graph.value(node, HT.headers)
     if header_list is not None:
         for header in Collection(graph, header_list):
-            headers.append((str(graph.value(header, HT.fieldName)),
-                            str(graph.value(header, HT.fieldValue))))
+            headers.append(
+                (str(graph.value(header, HT.fieldName)), str(graph.value(header, HT.fieldValue)))
+            )
     body = None
     body_node = graph.value(node, HT.body)
     if body_node is not None:
@@ -138,7 +142,8 @@ def _request(graph: Graph, node: URIRef) -> Request:
         body = str(graph.value(body_node, CNT.chars)).encode(encoding)
     response = graph.value(node, HT.resp)
     statuses = frozenset(
-        int(m.group(1)) for status in graph.objects(response, MF.expectedStatus)
+        int(m.group(1))
+        for status in graph.objects(response, MF.expectedStatus)
         if (m := re.search(r"StatusCode([1-5])xx$", str(status)))
     )
     result = graph.value(response, MF.expectedFormat)
@@ -150,8 +155,11 @@ def _request(graph: Graph, node: URIRef) -> Request:
         path=str(graph.value(node, HT.absolutePath)),
         headers=tuple(headers),
         body=body,
-        expect=Expectation(statuses, str(result) if result is not None else None,
-                           None if boolean is None else bool(boolean.toPython())),
+        expect=Expectation(
+            statuses,
+            str(result) if result is not None else None,
+            None if boolean is None else bool(boolean.toPython()),
+        ),
     )
 
 
@@ -172,31 +180,46 @@ class Target:
 def run_test(test: ProtocolTest, target: Target) -> Outcome:
     statuses = []
     for number, req in enumerate(test.requests, 1):
-        path = req.path.replace("/sparql/", target.update_path if req.is_update else
-                                target.query_path, 1)
+        path = req.path.replace(
+            "/sparql/", target.update_path if req.is_update else target.query_path, 1
+        )
         status, content_type, body = send(target.url, req.method, path, req.headers, req.body)
         statuses.append(status)
         where = f"request {number} ({req.method} {path[:60]})"
         if test.kind == "update" and target.read_only and req.is_update:
             text = body.decode("utf-8", "replace")
             if status != 403 or "read-only" not in text:
-                return Outcome(test, False, f"{where}: {status} {text.strip()[:120]!r}, "
-                                            "expected 403 saying the endpoint is read-only",
-                               statuses)
+                return Outcome(
+                    test,
+                    False,
+                    f"{where}: {status} {text.strip()[:120]!r}, "
+                    "expected 403 saying the endpoint is read-only",
+                    statuses,
+                )
             return Outcome(test, True, "refused: 403, read-only", statuses)
         if status // 100 not in req.expect.statuses:
             wanted = "/".join(f"{c}xx" for c in sorted(req.expect.statuses))
-            return Outcome(test, False, f"{where}: status {status}, expected {wanted}: "
-                                        f"{body.decode('utf-8', 'replace').strip()[:160]}",
-                           statuses)
+            return Outcome(
+                test,
+                False,
+                f"{where}: status {status}, expected {wanted}: "
+                f"{body.decode('utf-8', 'replace').strip()[:160]}",
+                statuses,
+            )
         problem = check_result(req.expect, content_type, body)
         if problem:
             return Outcome(test, False, f"{where}: {problem}", statuses)
     return Outcome(test, True, "", statuses)
 
 
-def send(url: str, method: str, path: str, headers: tuple[tuple[str, str], ...],
-         body: bytes | None, timeout: float = 60) -> tuple[int, str, bytes]:
+def send(
+    url: str,
+    method: str,
+    path: str,
+    headers: tuple[tuple[str, str], ...],
+    body: bytes | None,
+    timeout: float = 60,
+) -> tuple[int, str, bytes]:
     """One request exactly as the manifest gives it (no headers added but Host and
     Content-Length); (status, media type, body)."""
     host = url.removeprefix("http://")
@@ -238,8 +261,11 @@ def check_result(expect: Expectation, media: str, body: bytes) -> str | None:
             return f"the CSV body is not a {expect.result} result"
         return _check_boolean(expect, value == "true") if expect.result == "boolean" else None
     fmt = ox.QueryResultsFormat.from_media_type(media)
-    if fmt is None or media not in (fmt.media_type.split(";")[0], "application/json",
-                                    "application/xml"):
+    if fmt is None or media not in (
+        fmt.media_type.split(";")[0],
+        "application/json",
+        "application/xml",
+    ):
         return f"{media or 'no content type'} is not a SPARQL results format"
     try:
         parsed: object = ox.parse_query_results(body, fmt)
@@ -276,8 +302,7 @@ def build_store(tests: list[ProtocolTest], path: Path) -> Path:
             if (file, label) in seen:
                 continue
             seen.add((file, label))
-            store.load(path=str(file), format=ox.RdfFormat.N_TRIPLES,
-                       to_graph=ox.NamedNode(label))
+            store.load(path=str(file), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(label))
     store.flush()
     del store
     return path
@@ -292,8 +317,19 @@ def free_port() -> int:
 @contextmanager
 def kg_serve(store: Path, workers: int = 2) -> Iterator[Target]:
     """`kg serve` on the store, as users run it (a subprocess)."""
-    command = [sys.executable, "-m", "kg", "serve", "--port", "0", "--store", str(store),
-               "--workers", str(workers), "--quiet"]
+    command = [
+        sys.executable,
+        "-m",
+        "kg",
+        "serve",
+        "--port",
+        "0",
+        "--store",
+        str(store),
+        "--workers",
+        str(workers),
+        "--quiet",
+    ]
     proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)  # noqa: S603
     try:
         assert proc.stderr is not None
@@ -311,9 +347,18 @@ def oxigraph_serve(store: Path) -> Iterator[Target]:
     """`oxigraph serve-read-only` on the store (the oxigraph command of the test extra)."""
     exe = shutil.which("oxigraph") or str(Path(sys.executable).with_name("oxigraph"))
     port = free_port()
-    proc = subprocess.Popen([exe, "serve-read-only", "--location", str(store),  # noqa: S603
-                             "--bind", f"127.0.0.1:{port}"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            exe,
+            "serve-read-only",
+            "--location",
+            str(store),  # noqa: S603
+            "--bind",
+            f"127.0.0.1:{port}",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -333,8 +378,7 @@ def oxigraph_serve(store: Path) -> Iterator[Target]:
 def table(tests: list[ProtocolTest], results: dict[str, list[Outcome]]) -> str:
     """A Markdown table: one row per test, one column per server."""
     names = list(results)
-    lines = ["| test | kind | " + " | ".join(names) + " |",
-             "|---|---|" + "---|" * len(names)]
+    lines = ["| test | kind | " + " | ".join(names) + " |", "|---|---|" + "---|" * len(names)]
     for i, test in enumerate(tests):
         cells = []
         for name in names:

@@ -469,8 +469,10 @@ def _clean_cache(cache_dir: Path | None) -> list[str]:
                 pass
     if not removed:
         return []
-    return [f"removed {removed} unfinished cache file(s) under {cache_dir}, left by a build "
-            "that was killed"]
+    return [
+        f"removed {removed} unfinished cache file(s) under {cache_dir}, left by a build "
+        "that was killed"
+    ]
 
 
 def _alive(pid: int) -> bool:

@@ -153,9 +153,7 @@ def build(
             )
 
         try:
-            result = run_build(
-                paths, store, progress=step, workers=workers, full=full, prune=prune
-            )
+            result = run_build(paths, store, progress=step, workers=workers, full=full, prune=prune)
         except StoreError as exc:  # RemovalRefused, StoreBusyError, not a store…
             raise fail(str(exc), 2) from None
     for line in result.cleaned:
@@ -400,9 +398,7 @@ def validate(
         if reference:
             runs.append(run_reference(context, strict=strict))
         if files:
-            runs.append(
-                validate_files(files, context=context, max_bytes=max_bytes, strict=strict)
-            )
+            runs.append(validate_files(files, context=context, max_bytes=max_bytes, strict=strict))
         elif not reference:
             runs.append(run_store(store, workers=workers, strict=strict))
     except (RDFParseError, StoreError) as exc:
@@ -574,12 +570,12 @@ def push(
         task = progress.add_task("push", total=None, name="")
 
         def step(stage: str, graph: str, done: int, total: int) -> None:
-            progress.update(task, completed=done, total=total, description=stage,
-                            name=graph.rsplit("/", 1)[-1])
+            progress.update(
+                task, completed=done, total=total, description=stage, name=graph.rsplit("/", 1)[-1]
+            )
 
         try:
-            result = run_push(st, client, force=force, prune=prune, dry_run=dry_run,
-                              progress=step)
+            result = run_push(st, client, force=force, prune=prune, dry_run=dry_run, progress=step)
         except PushError as exc:
             progress.stop()
             raise fail(str(exc), 1) from None
@@ -587,8 +583,11 @@ def push(
     out.print(
         f"{verb} {len(result.sent)} of {result.graphs} graphs ({result.triples_sent} triples)"
         f", {len(result.unchanged)} unchanged"
-        + (f", {'would delete' if dry_run else 'deleted'} {len(result.deleted)}"
-           if result.deleted else "")
+        + (
+            f", {'would delete' if dry_run else 'deleted'} {len(result.deleted)}"
+            if result.deleted
+            else ""
+        )
         + (f"; {result.triples_per_second:,.0f} triples/s" if result.seconds > 0 else "")
         + f"; {result.graph_store}"
     )
@@ -650,8 +649,11 @@ def serve(
     port: Annotated[int, typer.Option(help="Port (0: any free port).")] = 8000,
     store: Annotated[
         Path | None,
-        typer.Option("--store", help="The embedded Oxigraph store directory.",
-                     show_default=str(DEFAULT_STORE)),
+        typer.Option(
+            "--store",
+            help="The embedded Oxigraph store directory.",
+            show_default=str(DEFAULT_STORE),
+        ),
     ] = None,
     endpoint: Annotated[
         str | None,
@@ -673,34 +675,55 @@ def serve(
         ),
     ] = "KG_ENDPOINT_PASSWORD",  # noqa: S107 (the name of a variable, not a password)
     timeout: Annotated[
-        float, typer.Option(help="Seconds a query may run, or wait for the endpoint (then HTTP "
-                            "504).")
+        float,
+        typer.Option(help="Seconds a query may run, or wait for the endpoint (then HTTP 504)."),
     ] = 10.0,
-    max_results: Annotated[int, typer.Option(
-        "--max-results", help="Most rows or triples a query may return (then HTTP 422).")
+    max_results: Annotated[
+        int,
+        typer.Option(
+            "--max-results", help="Most rows or triples a query may return (then HTTP 422)."
+        ),
     ] = 10_000,
-    workers: Annotated[int | None, typer.Option(
-        help="Query worker processes (default: two per core, 4 to 16; with --endpoint: "
-        "requests sent to it at once, default 2).")
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            help="Query worker processes (default: two per core, 4 to 16; with --endpoint: "
+            "requests sent to it at once, default 2)."
+        ),
     ] = None,
-    cors: Annotated[str, typer.Option(
-        "--cors", help="Access-Control-Allow-Origin: '*' (any origin), 'none', or "
-        "comma-separated origins (https://a.example,https://b.example).")
+    cors: Annotated[
+        str,
+        typer.Option(
+            "--cors",
+            help="Access-Control-Allow-Origin: '*' (any origin), 'none', or "
+            "comma-separated origins (https://a.example,https://b.example).",
+        ),
     ] = "*",
-    slow_after: Annotated[float, typer.Option(
-        "--slow-after", help="Seconds after which a query is long: it runs at the lowest CPU "
-        "priority, and only one per client and half the workers may be long at once "
-        "(0: no such rule).")
+    slow_after: Annotated[
+        float,
+        typer.Option(
+            "--slow-after",
+            help="Seconds after which a query is long: it runs at the lowest CPU "
+            "priority, and only one per client and half the workers may be long at once "
+            "(0: no such rule).",
+        ),
     ] = 1.0,
-    per_client: Annotated[int, typer.Option(
-        "--per-client", help="Requests one client may have running or waiting (then 429).")
+    per_client: Annotated[
+        int,
+        typer.Option(
+            "--per-client", help="Requests one client may have running or waiting (then 429)."
+        ),
     ] = 8,
-    max_connections: Annotated[int, typer.Option(
-        "--max-connections", help="Open connections at once (then 503 at once).")
+    max_connections: Annotated[
+        int, typer.Option("--max-connections", help="Open connections at once (then 503 at once).")
     ] = 256,
-    client_header: Annotated[str | None, typer.Option(
-        "--client-header", help="Behind a reverse proxy: the header naming the client (e.g. "
-        "X-Forwarded-For, its last address), for the per-client limits.")
+    client_header: Annotated[
+        str | None,
+        typer.Option(
+            "--client-header",
+            help="Behind a reverse proxy: the header naming the client (e.g. "
+            "X-Forwarded-For, its last address), for the per-client limits.",
+        ),
     ] = None,
     quiet: Annotated[bool, typer.Option("--quiet", help="No access log.")] = False,
 ) -> None:
@@ -735,12 +758,22 @@ def serve(
     if endpoint is not None:
         password = _password(user, password_env)
         remote = Endpoint(endpoint, user=user, password=password, timeout=timeout, retries=0)
-    config = ServerConfig(store=store if remote is None else None, endpoint=remote, host=host,
-                          port=port, timeout=timeout, max_results=max_results, workers=workers,
-                          cors=cors, slow_after=slow_after or None, per_client=per_client,
-                          max_connections=max_connections,
-                          client_connections=min(64, max_connections),
-                          client_header=client_header, quiet=quiet)
+    config = ServerConfig(
+        store=store if remote is None else None,
+        endpoint=remote,
+        host=host,
+        port=port,
+        timeout=timeout,
+        max_results=max_results,
+        workers=workers,
+        cors=cors,
+        slow_after=slow_after or None,
+        per_client=per_client,
+        max_connections=max_connections,
+        client_connections=min(64, max_connections),
+        client_header=client_header,
+        quiet=quiet,
+    )
 
     def ready(server: KGServer) -> None:
         count = config.worker_count()
@@ -748,9 +781,11 @@ def serve(
             limits = f"{count} workers"
         else:
             limits = f"proxy to {server.remote.label}, {count} at once"
-        err.print(f"serving {server.url}/  (SPARQL endpoint {server.url}/sparql; "
-                  f"{limits}, timeout {timeout:g} s, max {max_results} results); "
-                  "Ctrl-C stops")
+        err.print(
+            f"serving {server.url}/  (SPARQL endpoint {server.url}/sparql; "
+            f"{limits}, timeout {timeout:g} s, max {max_results} results); "
+            "Ctrl-C stops"
+        )
         for problem in server.check_source():
             err.print(f"[yellow]warning:[/yellow] {problem}")
 
@@ -794,9 +829,7 @@ def ontology_check(
     if fmt not in {"text", "json"}:
         raise fail(f"unknown format {fmt!r}: use text or json", 2)
     try:
-        result = check_repository(
-            files or [], store=store if data else None, reference=reference
-        )
+        result = check_repository(files or [], store=store if data else None, reference=reference)
     except (RDFParseError, StoreError, ReasonerError) as exc:
         raise fail(str(exc), 2) from None
     if fmt == "json":

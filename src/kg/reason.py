@@ -454,9 +454,7 @@ def _disjoint_findings(
     reported: set[frozenset[Node]] = set()
     for i, first in enumerate(named):
         for second in named[i + 1 :]:
-            pair = onto.disjoint_sets(
-                onto.superclasses(first.cls), onto.superclasses(second.cls)
-            )
+            pair = onto.disjoint_sets(onto.superclasses(first.cls), onto.superclasses(second.cls))
             if pair is None or frozenset(pair) in reported:
                 continue
             reported.add(frozenset(pair))
@@ -474,9 +472,7 @@ def _disjoint_findings(
     for union, members in unions:
         for membership in named:
             types = onto.superclasses(membership.cls)
-            if members and all(
-                onto.disjoint_sets(types, onto.superclasses(m)) for m in members
-            ):
+            if members and all(onto.disjoint_sets(types, onto.superclasses(m)) for m in members):
                 yield Finding(
                     kind="domain-union",
                     subject=str(subject),

@@ -194,8 +194,9 @@ def update_store(
     with _locked(path, lock):
         if not _is_store(path):
             raise StoreNotFoundError(path)
-        return _replace(path, lambda tmp: _apply(path, tmp, changes, manifest, quads_before,
-                                                 graphs_before))
+        return _replace(
+            path, lambda tmp: _apply(path, tmp, changes, manifest, quads_before, graphs_before)
+        )
 
 
 def _apply(
@@ -507,9 +508,7 @@ def _is_store(path: Path) -> bool:
 
 def _check_replaceable(path: Path) -> None:
     """Refuse to replace a directory that is not an Oxigraph store (say `--store ~`)."""
-    if path.exists() and not (
-        _is_store(path) or (path.is_dir() and not any(path.iterdir()))
-    ):
+    if path.exists() and not (_is_store(path) or (path.is_dir() and not any(path.iterdir()))):
         raise StoreError(f"{path} exists and is not an Oxigraph store: not replacing it")
 
 
@@ -568,9 +567,7 @@ def _exchange(first: Path, second: Path) -> bool:
     except (OSError, AttributeError):  # glibc before 2.28, musl before 1.2.? …
         return False
     at_fdcwd = -100
-    done = renameat2(
-        at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), _RENAME_EXCHANGE
-    )
+    done = renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), _RENAME_EXCHANGE)
     if done == 0:
         return True
     code = ctypes.get_errno()
@@ -721,9 +718,7 @@ def _recover(path: Path) -> list[str]:
             found = locate_store(path)
         except StoreNotFoundError:
             found = None
-        if found is not None and (
-            not path.exists() or (path.is_dir() and not any(path.iterdir()))
-        ):
+        if found is not None and (not path.exists() or (path.is_dir() and not any(path.iterdir()))):
             os.replace(found, path)
             _sync_dir(path.parent)
             done.append(f"restored {path} from {found.name}, left by a build that was killed")

@@ -201,8 +201,10 @@ def validate_report_graphs(
     """
     names = list(graphs)
     batches = [names[i : i + max(1, batch)] for i in range(0, len(names), max(1, batch))]
-    count = workers if workers is not None else (
-        default_workers(len(names)) if len(batches) >= PARALLEL_BATCHES else 1
+    count = (
+        workers
+        if workers is not None
+        else (default_workers(len(names)) if len(batches) >= PARALLEL_BATCHES else 1)
     )
     out: dict[str, ValidationReport] = {}
     if count <= 1 or len(batches) <= 1:
@@ -425,9 +427,7 @@ def render_junit(run: ValidationRun) -> str:
     for source, violations in run.sources.items():
         groups: dict[tuple[str, str], list[Violation]] = defaultdict(list)
         for violation in violations:
-            groups[(violation.focus_node, violation.shape or "(anonymous shape)")].append(
-                violation
-            )
+            groups[(violation.focus_node, violation.shape or "(anonymous shape)")].append(violation)
         suite = ET.SubElement(root, "testsuite", name=source)
         tests = failures = 0
         if not groups:

@@ -629,18 +629,29 @@ def _known(
     return OrgMention(start, end, iri, concept.label, org_type=concept.org_type)
 
 
-def name_at(doc: Document, lex: Lexicons, start: int, country: str | None) -> OrgMention | None:
-    """The organisation named at `start` (after a cue): a reference one or a new one."""
+def name_at(
+    doc: Document, lex: Lexicons, start: int, country: str | None, cued: bool = False
+) -> OrgMention | None:
+    """The organisation named at `start` (after a cue): a reference one or a new one. Right
+    after a partner cue (`cued`), a name of two capitalised words or more is one even without
+    a word such as "Association" ("de la mano de Agua Rural de Nigeria")."""
     text = doc.text
     limit = min(len(text), start + 160)
     start = _skip_punctuation(text, start)  # "avec son partenaire local, l'Association…"
     skipped = _ARTICLE.match(text[start:limit])
     pos = start + (skipped.end() if skipped else 0)
     found = _name_here(doc, lex, pos, limit, country)
-    if found is None:  # "the local organisation Association …", "l'ONG Tassaght"
-        described = _DESCRIPTOR.match(text, pos, limit)
-        if described:
-            found = _name_here(doc, lex, described.end(), limit, country)
+    described = _DESCRIPTOR.match(text, pos, limit)
+    if described and (found is None or found.end <= described.end()):
+        # "the local organisation Association …", "l'ONG Tassaght", "l'ONG nationale DEMTOU"
+        # (not the bare word "ONG")
+        found = (
+            _name_here(doc, lex, described.end(), limit, country)
+            or _acronym_name(text, described.end())
+            or found
+        )
+    if found is None and cued:
+        found = _bare_name(doc, lex, pos, limit)
     if found is None:  # "avec notre partenaire de mise en œuvre, le Réseau …"
         aside = re.match(
             r"[^,.;:\n(]{1,60},\s*(?:in particular|notably|especially|including|notamment|"
@@ -654,9 +665,48 @@ def name_at(doc: Document, lex: Lexicons, start: int, country: str | None) -> Or
     return found
 
 
+def _acronym_name(text: str, pos: int) -> OrgMention | None:
+    """ "l'ONG nationale DEMTOU": a name in capitals after a word that says it is an NGO."""
+    m = re.match(r"[A-Z][A-Z0-9&]{2,11}(?![\w’'-])", text[pos:])
+    if m is None:
+        return None
+    name = m.group(0)
+    return OrgMention(pos, pos + len(name), str(entity("org", slugify(name))), name, name, new=True)
+
+
+# words that may follow an organisation's name: the sentence goes on, the name is whole
+_AFTER_A_NAME = frozenset(
+    "to for in and or on with at from who which that since during is are was were has have "
+    "y e o para por en con que a al de del desde durante es son ha han "
+    "et ou pour dans avec à au aux de du des qui depuis pendant est sont a ont".split()
+)
+
+
+def _bare_name(doc: Document, lex: Lexicons, pos: int, limit: int) -> OrgMention | None:
+    text = doc.text
+    end = _proper_name_end(text, pos, limit, lex)
+    if end is None:
+        return None
+    end = _first_of_two(text, pos, end, lex)
+    name = text[pos:end]
+    capitalised = re.findall(r"(?<![\w’'])[A-ZÀ-Ý][\w’'-]*", name)
+    if len(capitalised) < 2 or "\n" in name:
+        return None
+    after = re.match(r"\s+([a-zà-ÿ]+)", text[end : end + 20])
+    if after and after.group(1) not in _AFTER_A_NAME:
+        return None  # "as part of World Vaccination month": a name inside a phrase
+    if any(s == 0 for s, _e, _c, _k in lex.gazetteer.find_countries(name, fold(name))):
+        return None  # "Nigeria and Niger": countries, the donor rule's business
+    return OrgMention(pos, end, str(entity("org", slugify(name))), name, new=True)
+
+
 _DESCRIPTOR = re.compile(
     r"(?:[\w'’-]+\s+){0,2}?(?:organisation|organization|NGO|ONG|association|charity|network|"
-    r"partner|partenaire)s?\s*,?\s+(?:the\s+|le\s+|la\s+|l['’])?(?=[A-ZÀ-Ý])"
+    r"partner|partenaire)s?"
+    # "l'ONG nationale DEMTOU", "la ONG local X": an adjective after the noun
+    r"(?:\s+(?:nationale?|locale?|internationale?|nacional|internacional|communautaire|"
+    r"comunitaria|partenaire|socia))?"
+    r"\s*,?\s+(?:the\s+|le\s+|la\s+|l['’])?(?=[A-ZÀ-Ý])"
 )
 _PAREN_ACRONYM = re.compile(r"\(([A-Z][A-Za-z0-9&\-]{1,14})\)")
 
@@ -748,10 +798,16 @@ _NATIONALITY_AFTER = re.compile(
 )
 
 
+# an article after "and" starts a second name: "… y la Agencia …", "… and the Ministry …"
+_ARTICLE_THEN_NAME = re.compile(r"(?:the|la|le|les|el|los|las)\s+[A-ZÀ-Ý]|l['’][A-ZÀ-Ý]")
+
+
 def _first_of_two(text: str, pos: int, end: int, lex: Lexicons) -> int:
     """ "Fundación Poma y Focus Central America Foundation": two names, each with a word that
     makes it an organisation's, joined by "and"; "Ministerio de Salud y Deportes" is one."""
     for joint in re.finditer(r"\s+(?:and|et|y|e|&)\s+", text[pos:end]):
+        if _ARTICLE_THEN_NAME.match(text, pos + joint.end(), end):
+            return pos + joint.start()  # "Agua Rural de Nigeria y la Agencia de Saneamiento"
         before = re.findall(r"\w+", fold(text[pos : pos + joint.start()]))
         after = re.findall(r"\w+", fold(text[pos + joint.end() : end]))
         if any(w in lex.org_words for w in before) and any(w in lex.org_words for w in after):

@@ -111,6 +111,11 @@ def _cue_in(ctx: Context, kind: str, start: int, end: int) -> bool:
     return bool(ctx.cues_between(kind, start, end))
 
 
+def _excluded_year(ctx: Context, p: Period) -> bool:
+    """A year that dates no figure: "founded in 1998", "Début de la mission : 2016"."""
+    return _cue_in(ctx, "year-exclusion", max(0, p.start - 24), p.start)
+
+
 def annotate_sections(ctx: Context) -> None:
     """Year, whose-figures and sector carried by each section heading."""
     doc = ctx.doc
@@ -205,7 +210,7 @@ def document_year(ctx: Context) -> int | None:
         years = [
             p.year
             for p in ctx.periods_between(line.start, line.end)
-            if p.year is not None and p.kind != "since"
+            if p.year is not None and p.kind != "since" and not _excluded_year(ctx, p)
         ]
         if years:
             return years[-1]
@@ -225,18 +230,27 @@ def publication_year(ctx: Context) -> int | None:
     lines = [line for line in doc.lines if line.text.strip()][:6]
     for number, line in enumerate(lines):
         for p in ctx.periods_between(line.start, line.end):
-            if p.year is None or p.kind == "since":
+            if p.year is None or p.kind == "since" or _excluded_year(ctx, p):
                 continue
             lead = doc.folded[line.start : p.start]
             if _PUBLISHED.match(lead) or _is_date_line(ctx, line.start, line.end):
                 return p.year
-            if (number == 0 or line.heading) and p.first is not None and p.first[1] is not None:
-                return p.year  # a title with a full date: "Country Brief, January 2025"
+            titled = number == 0 or line.heading or _title_like(line.text)
+            if titled and p.first is not None and p.first[1] is not None:
+                # a title with a full date: "Country Brief, January 2025", "Gaza Situation
+                # Updates 31/12/2008" (below a line of navigation)
+                return p.year
     for line in [line for line in doc.lines if line.text.strip()][:16]:
         year = _news_dateline(ctx, line.start, line.end)
         if year is not None:
             return year
     return None
+
+
+def _title_like(text: str) -> bool:
+    """A short line that is no sentence: a title, not a paragraph's first line."""
+    text = text.strip()
+    return 0 < len(text) <= 90 and not re.search(r"[.!?;:,]\s+\S.*[.!?]$|[.!?]$", text)
 
 
 # what may stand before a news item's date: its place ("MANILA (", "La Paz / Bolivia, ")
@@ -1108,6 +1122,7 @@ def title_year(ctx: Context) -> int | None:
                 and p.kind in ("point", "range")
                 and p.first
                 and p.first[1] is None
+                and not _excluded_year(ctx, p)
             }
             if index <= 3 and len(years) == 1:
                 return int(years.pop())
@@ -1121,7 +1136,7 @@ def single_year(ctx: Context) -> int | None:
     for p in ctx.periods:
         if p.year is None or p.kind == "since" or ctx.doc.is_boilerplate(p.start):
             continue
-        if _in_cited_title(ctx, p) or _cue_in(ctx, "year-exclusion", max(0, p.start - 16), p.start):
+        if _in_cited_title(ctx, p) or _excluded_year(ctx, p):
             continue
         years[p.year] += 1
     if len(years) == 1:

@@ -11,13 +11,14 @@ The result says how strong the evidence was, so a weak guess is never silently t
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass, field
 from typing import Literal
 
 from kg.extract.entities import GOVERNMENT, OrgMention, _proper_name_end
 from kg.extract.lexicons import Lexicons
-from kg.extract.text import Document, fold
+from kg.extract.text import Document, Line, fold
 from kg.model import Named
 from kg.namespaces import entity, slugify
 
@@ -237,9 +238,17 @@ def _candidates(
         span = _name_at(doc, lex, m.end(), min(len(text), m.end() + 80))
         if span and _REPORTS.match(text, span[1]):
             keep(span)
+    for line in _source_field_names(doc):  # "Sources / Cruz Roja Chilena" (ReliefWeb)
+        keep(_name_at(doc, lex, line.start, line.end))
+    capitalised = _capitalised_names(doc, lex)
+    reach = 0
+    for span in capitalised:  # "Cruz Roja Chilena ha entregado…", "un equipo de Cruz Roja…"
+        if span[0] >= reach and _acting_organisation(doc, lex, span):
+            keep(span)  # a whole name, not its tail ("Primera Infancia de FUSAL")
+        reach = max(reach, span[1])
     for m in _DOMAIN.finditer(text):
         parts = [p for p in m.group(1).lower().split(".") if len(p) >= 4 and p not in {"www"}]
-        for span in _capitalised_names(doc, lex):
+        for span in capitalised:
             squashed = re.sub(r"[^a-z0-9]", "", fold(span[2]))
             if len(squashed) >= 4 and any(squashed in part for part in parts):
                 keep(span)
@@ -283,6 +292,48 @@ def _name_at(doc: Document, lex: Lexicons, start: int, limit: int) -> tuple[int,
     if len(name) < 3 or len(name.split()) > 7:
         return None
     return start, start + len(name), name
+
+
+_PROGRAMME_WORDS = {"programme", "program", "programa", "project", "projet", "proyecto"}
+# a page's "Source(s)" field, its value on the next line (ReliefWeb's report pages)
+_SOURCE_FIELD = re.compile(r"(?:sources?|fuentes?|source\(s\)|origine)\s*:?", re.IGNORECASE)
+
+
+def _source_field_names(doc: Document) -> list[Line]:
+    """The line after a "Sources" field label among the page's first lines: who published it."""
+    lines = [line for line in doc.lines if line.text.strip()][:20]
+    out = []
+    for line, after in itertools.pairwise(lines):
+        if _SOURCE_FIELD.fullmatch(line.text.strip()) and len(after.text.strip()) <= 80:
+            out.append(after)
+    return out
+
+
+def _acting_organisation(doc: Document, lex: Lexicons, span: tuple[int, int, str]) -> bool:
+    """A name with an organisation's word ("Cruz Roja Chilena", "Fondation X") that does the
+    page's work ("… ha entregado 56 kits") or has its team there ("un equipo de …"); a
+    government body is the page's counterpart, not its author."""
+    start, end, name = span
+    words = re.findall(r"\w+", fold(name))
+    own = [w for w in words if w not in lex.org_words and w not in lex.name_joiners]
+    if (
+        not own  # "Red Cross": which one?
+        or not any(w in lex.org_words for w in words)
+        or words[0] in _PROGRAMME_WORDS  # "Programa de Primera Infancia de FUSAL"
+        or any(w in lex.government_words for w in words)
+    ):
+        return False
+    text = doc.text
+    window = min(len(text), end + 30)
+    acts = doc.found(lex.cues["outcome-verb"], end, window) or doc.found(
+        lex.cues["presence"], end, window
+    )
+    if acts and not re.search(r"[.;:\n,]", text[end : acts[0].start]):
+        return True
+    return bool(
+        _TEAM_BEFORE.search(text[max(0, start - 30) : start])
+        or _TEAM_AFTER.match(text[end : end + 30])
+    )
 
 
 def _capitalised_names(doc: Document, lex: Lexicons) -> list[tuple[int, int, str]]:
@@ -354,6 +405,9 @@ def _weigh(cand: Candidate, doc: Document, lex: Lexicons) -> None:
         ):
             cand.add("named as a partner or funder", -4, quote)
         cand.score += 0.3 if len(cand.spans) <= 5 else 0
+    for line in _source_field_names(doc):
+        if any(line.start <= s < line.end for s, _ in cand.spans):
+            cand.add("the page's source", 6, line.text, cap=6)
     for m in _DOMAIN.finditer(text):
         parts = m.group(1).lower().split(".")
         keys = {re.sub(r"[^a-z0-9]", "", fold(n)) for n in _names(cand, concept)}

@@ -50,9 +50,9 @@ def find_partners(ctx: Context, orgs: list[OrgMention], country: str | None) -> 
     for cue in doc.found(lex.roles):
         if doc.is_boilerplate(cue.start):
             continue
-        mention = name_at(doc, lex, _skip_space(doc.text, cue.end), country) or _country_donor(
-            ctx, _skip_space(doc.text, cue.end)
-        )
+        mention = name_at(
+            doc, lex, _skip_space(doc.text, cue.end), country, cued=True
+        ) or _country_donor(ctx, _skip_space(doc.text, cue.end))
         if mention is None:  # the cue ran into the name: "in partnership with the Ministry…"
             for word in re.finditer(r"[A-ZÀ-Ý][\w’']*", doc.text[cue.start : cue.end]):
                 mention = name_at(doc, lex, cue.start + word.start(), country)
@@ -282,8 +282,11 @@ _AUTHORITIES = re.compile(
     r"district|municipal|county|federal|health|government|governmental|public|civil|"
     r"traditional|customary|camp|education|relevant|competent|sub-national|de facto))"
     r"(?:\s+and\s+|,\s*|\s+)){1,4}authorities"
-    r"|(?:autorit[ée]s|autoridades)\s+(?:de\s+salud\s+)?" + _ADJECTIVE
-    + r"(?:\s+(?:et|y)\s+" + _ADJECTIVE + r")?)"
+    r"|(?:autorit[ée]s|autoridades)\s+(?:de\s+salud\s+)?"
+    + _ADJECTIVE
+    + r"(?:\s+(?:et|y)\s+"
+    + _ADJECTIVE
+    + r")?)"
 )
 
 
@@ -301,7 +304,11 @@ def _authorities(ctx: Context, start: int, end: int, country: str | None) -> lis
         slug = f"{country.lower()}-{slugify(label)}" if country else slugify(label)
         out.append(
             OrgMention(
-                m.start(1), m.end(1), str(entity("org", slug)), label, new=True,
+                m.start(1),
+                m.end(1),
+                str(entity("org", slug)),
+                label,
+                new=True,
                 org_type=GOVERNMENT,
             )
         )

@@ -77,8 +77,10 @@ STATIC_TYPES = {
 _STATIC_NAME_RE = re.compile(r"^[A-Za-z0-9_][A-Za-z0-9_.-]*$")
 _HOST_RE = re.compile(r"^[A-Za-z0-9.\-]+(:[0-9]{1,5})?$|^\[[0-9A-Fa-f:.]+\](:[0-9]{1,5})?$")
 ALLOWED_METHODS = "GET, HEAD, POST, OPTIONS"
-CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
-       "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'")
+CSP = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
 
 
 @dataclass(frozen=True)
@@ -150,15 +152,20 @@ class KGServer(ThreadingHTTPServer):
             except BaseException:
                 backend.close()
                 raise
-            self.remote = RemoteRunner(backend, workers, config.queue_timeout,
-                                       check=self._check_remote)
+            self.remote = RemoteRunner(
+                backend, workers, config.queue_timeout, check=self._check_remote
+            )
         else:
             backend.close()
             del backend  # the workers open their own, read-only
             self.pool = WorkerPool(
-                config.store or DEFAULT_STORE, workers, slow_after=config.slow_after,
-                max_slow=config.max_slow, client_slow=config.client_slow,
-                per_client=config.per_client)
+                config.store or DEFAULT_STORE,
+                workers,
+                slow_after=config.slow_after,
+                max_slow=config.max_slow,
+                client_slow=config.client_slow,
+                per_client=config.per_client,
+            )
         try:
             super().__init__((config.host, config.port), Handler)
         except BaseException:
@@ -240,7 +247,8 @@ class KGServer(ThreadingHTTPServer):
         with self._connections_lock:
             total = sum(self._connections.values())
             over = total >= self.config.max_connections or (
-                self._connections[client] >= self.config.client_connections)
+                self._connections[client] >= self.config.client_connections
+            )
             if not over:
                 self._connections[client] += 1
         if over:
@@ -354,8 +362,9 @@ class Handler(BaseHTTPRequestHandler):
         except TimeoutError:
             self.close_connection = True
             if self._phase != "idle":
-                limit = config.header_timeout if self._phase == "headers" else (
-                    config.request_timeout)
+                limit = (
+                    config.header_timeout if self._phase == "headers" else (config.request_timeout)
+                )
                 self._try_send(error(408, f"the request did not arrive within {limit:g} s"))
         except (ConnectionError, OSError):
             self.close_connection = True
@@ -378,8 +387,7 @@ class Handler(BaseHTTPRequestHandler):
         except OSError:
             pass
 
-    def send_error(self, code: int, message: str | None = None,
-                   explain: str | None = None) -> None:
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
         """http.server's own errors (bad request line, 414, 431, 505…) as one plain-text
         line with the usual headers, never its HTML page."""
         short, _long = self.responses.get(code, ("error", ""))
@@ -407,16 +415,22 @@ class Handler(BaseHTTPRequestHandler):
         if self.server.cors is not None:
             headers += [
                 ("Access-Control-Allow-Methods", "GET, POST, OPTIONS"),
-                ("Access-Control-Allow-Headers",
-                 self.headers.get("Access-Control-Request-Headers") or "Accept, Content-Type"),
+                (
+                    "Access-Control-Allow-Headers",
+                    self.headers.get("Access-Control-Request-Headers") or "Accept, Content-Type",
+                ),
                 ("Access-Control-Max-Age", "86400"),
             ]
         self._send(Answer(204, "text/plain; charset=utf-8", b"", headers=tuple(headers)))
 
     def _not_allowed(self) -> None:
         self._drain()
-        self._send(error(405, f"{self.command} is not supported here: use GET or POST",
-                         Allow=ALLOWED_METHODS), head=self.command == "HEAD")
+        self._send(
+            error(
+                405, f"{self.command} is not supported here: use GET or POST", Allow=ALLOWED_METHODS
+            ),
+            head=self.command == "HEAD",
+        )
 
     # --- dispatch --------------------------------------------------------------------------
 
@@ -437,17 +451,18 @@ class Handler(BaseHTTPRequestHandler):
             return self._sparql(method, url.query, path)
         if method == "POST":
             self._drain()
-            return error(405, f"POST is only accepted at /sparql, not {path}",
-                         Allow="GET, HEAD, OPTIONS")
+            return error(
+                405, f"POST is only accepted at /sparql, not {path}", Allow="GET, HEAD, OPTIONS"
+            )
         params = parse_qs(url.query)
         accept = self.headers.get("Accept")
         requested = tuple(params.get("format", ()))
         if path in ("/", "/index.html"):
             return self._static("index.html")
         if path.startswith("/static/"):
-            return self._static(path[len("/static/"):])
+            return self._static(path[len("/static/") :])
         if path.startswith("/id/"):
-            return self.server.pages.resource(unquote(path[len("/id/"):]), accept, requested)
+            return self.server.pages.resource(unquote(path[len("/id/") :]), accept, requested)
         if path in ("/ontology", "/ontology/"):
             return self.server.pages.ontology(accept, requested)
         if path in ("/void", "/.well-known/void"):
@@ -455,9 +470,13 @@ class Handler(BaseHTTPRequestHandler):
         if path == "/api/queries":
             return Answer(200, "application/json; charset=utf-8", self.server.queries_json)
         if path.startswith("/api/queries/"):
-            return run_named(self.server.run_job, self.server.named_queries,
-                             unquote(path[len("/api/queries/"):]), _parse_form(url.query),
-                             self.server.config.max_results)
+            return run_named(
+                self.server.run_job,
+                self.server.named_queries,
+                unquote(path[len("/api/queries/") :]),
+                _parse_form(url.query),
+                self.server.config.max_results,
+            )
         if path == "/favicon.ico":
             return Answer(204, "image/x-icon", b"")
         return error(404, f"nothing at {path}: see / for the query page, /sparql for SPARQL")
@@ -498,8 +517,9 @@ class Handler(BaseHTTPRequestHandler):
         requested = tuple(params.get("format", ()))
         if not queries:
             if method == "POST":
-                raise QueryRefused("no query: send query=… or a body of "
-                                   "application/sparql-query", 400)
+                raise QueryRefused(
+                    "no query: send query=… or a body of application/sparql-query", 400
+                )
             return self.server.pages.service_description(self._base(), accept, requested)
         if len(queries) > 1:
             raise QueryRefused(f"{len(queries)} queries in one request: send exactly one", 400)
@@ -525,8 +545,13 @@ class Handler(BaseHTTPRequestHandler):
             base_iri=self._base() + path,  # relative IRIs resolve against the request's URL
         )
         answer = self.server.run_job(job)
-        return Answer(answer.status, answer.content_type, answer.body, answer.count,
-                      (*answer.headers, ("Vary", "Accept")))
+        return Answer(
+            answer.status,
+            answer.content_type,
+            answer.body,
+            answer.count,
+            (*answer.headers, ("Vary", "Accept")),
+        )
 
     # --- helpers ---------------------------------------------------------------------------
 
@@ -544,8 +569,7 @@ class Handler(BaseHTTPRequestHandler):
     def _read_body(self) -> bytes:
         if "chunked" in self.headers.get("Transfer-Encoding", "").lower():
             self.close_connection = True
-            raise QueryRefused("chunked request bodies are not supported: send Content-Length",
-                               411)
+            raise QueryRefused("chunked request bodies are not supported: send Content-Length", 411)
         try:
             length = int(self.headers.get("Content-Length", "0"))
         except ValueError:
@@ -553,8 +577,9 @@ class Handler(BaseHTTPRequestHandler):
             raise QueryRefused("bad Content-Length", 400) from None
         if length > self.server.config.max_body:
             self._drain()  # so the client reads our answer instead of a reset connection
-            raise QueryRefused(f"the request body is larger than "
-                               f"{self.server.config.max_body} bytes", 413)
+            raise QueryRefused(
+                f"the request body is larger than {self.server.config.max_body} bytes", 413
+            )
         return self.rfile.read(length) if length > 0 else b""
 
     def _drain(self) -> None:
@@ -579,8 +604,7 @@ class Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Type", answer.content_type)
         self.send_header("Content-Length", str(len(answer.body)))
         origin = getattr(self, "headers", None) and self.headers.get("Origin")
-        headers = [*cors_headers(self.server.cors, origin),
-                   ("X-Content-Type-Options", "nosniff")]
+        headers = [*cors_headers(self.server.cors, origin), ("X-Content-Type-Options", "nosniff")]
         if answer.content_type.startswith("text/html"):
             headers += [("Content-Security-Policy", CSP), ("Referrer-Policy", "no-referrer")]
         headers += answer.headers
@@ -616,8 +640,9 @@ def parse_cors(setting: str) -> tuple[str, ...] | None:
     origins = tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
     for origin in origins:
         if not re.match(r"^https?://[^/\s]+$", origin):
-            raise ValueError(f"--cors: {origin!r} is not an origin (scheme://host[:port]), "
-                             "'*' or 'none'")
+            raise ValueError(
+                f"--cors: {origin!r} is not an origin (scheme://host[:port]), '*' or 'none'"
+            )
     return origins
 
 
@@ -631,8 +656,10 @@ def cors_headers(cors: tuple[str, ...] | None, origin: str | None) -> list[tuple
         allowed = origin
     else:
         return [("Vary", "Origin")]
-    headers = [("Access-Control-Allow-Origin", allowed),
-               ("Access-Control-Expose-Headers", EXPOSED_HEADERS)]
+    headers = [
+        ("Access-Control-Allow-Origin", allowed),
+        ("Access-Control-Expose-Headers", EXPOSED_HEADERS),
+    ]
     if allowed != "*":
         headers.append(("Vary", "Origin"))
     return headers
@@ -642,9 +669,11 @@ def _refuse_connection(request: Any, cors: tuple[str, ...] | None) -> None:
     """A one-line 503 to a connection over a cap, written without reading the request."""
     body = b"too many open connections: try again later\n"
     headers = "".join(f"{name}: {value}\r\n" for name, value in cors_headers(cors, None))
-    head = (f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
-            f"Content-Length: {len(body)}\r\nRetry-After: 1\r\n{headers}"
-            "Connection: close\r\n\r\n").encode()
+    head = (
+        f"HTTP/1.1 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\n"
+        f"Content-Length: {len(body)}\r\nRetry-After: 1\r\n{headers}"
+        "Connection: close\r\n\r\n"
+    ).encode()
     try:
         request.settimeout(1.0)
         request.sendall(head + body)

@@ -37,24 +37,53 @@ F = ox.RdfFormat
 
 # SELECT and ASK results; the first is the default.
 RESULTS_FORMATS: tuple[Format, ...] = (
-    Format("json", "application/sparql-results+json", ("application/json",), results=R.JSON,
-           names=("srj",)),
-    Format("xml", "application/sparql-results+xml", ("application/xml", "text/xml"),
-           results=R.XML, names=("srx",)),
+    Format(
+        "json",
+        "application/sparql-results+json",
+        ("application/json",),
+        results=R.JSON,
+        names=("srj",),
+    ),
+    Format(
+        "xml",
+        "application/sparql-results+xml",
+        ("application/xml", "text/xml"),
+        results=R.XML,
+        names=("srx",),
+    ),
     Format("csv", "text/csv", results=R.CSV),
     Format("tsv", "text/tab-separated-values", results=R.TSV),
 )
 # CONSTRUCT and DESCRIBE results; the first is the default.
 RDF_FORMATS: tuple[Format, ...] = (
-    Format("ttl", "text/turtle",
-           ("application/x-turtle", "application/turtle", "text/n3", "text/rdf+n3"),
-           rdf=F.TURTLE, names=("turtle", "n3")),
-    Format("nt", "application/n-triples", ("text/plain",), rdf=F.N_TRIPLES,
-           names=("ntriples", "n-triples")),
-    Format("jsonld", "application/ld+json", ("application/json",), rdf=F.JSON_LD,
-           names=("json-ld", "json")),
-    Format("rdfxml", "application/rdf+xml", ("application/xml", "text/xml"), rdf=F.RDF_XML,
-           names=("xml", "rdf")),
+    Format(
+        "ttl",
+        "text/turtle",
+        ("application/x-turtle", "application/turtle", "text/n3", "text/rdf+n3"),
+        rdf=F.TURTLE,
+        names=("turtle", "n3"),
+    ),
+    Format(
+        "nt",
+        "application/n-triples",
+        ("text/plain",),
+        rdf=F.N_TRIPLES,
+        names=("ntriples", "n-triples"),
+    ),
+    Format(
+        "jsonld",
+        "application/ld+json",
+        ("application/json",),
+        rdf=F.JSON_LD,
+        names=("json-ld", "json"),
+    ),
+    Format(
+        "rdfxml",
+        "application/rdf+xml",
+        ("application/xml", "text/xml"),
+        rdf=F.RDF_XML,
+        names=("xml", "rdf"),
+    ),
 )
 HTML = Format("html", "text/html", ("application/xhtml+xml",))
 
@@ -161,13 +190,20 @@ def not_acceptable(
     from kg.server.worker import error
 
     names = (requested,) if isinstance(requested, str) else tuple(requested or ())
-    asked = "; ".join(filter(None, [
-        f"Accept: {accept}" if accept else "",
-        f"format={', '.join(names)}" if names else "",
-    ]))
+    asked = "; ".join(
+        filter(
+            None,
+            [
+                f"Accept: {accept}" if accept else "",
+                f"format={', '.join(names)}" if names else "",
+            ],
+        )
+    )
     offered = ", ".join(f"{f.media_type} (format={f.name})" for f in offers)
-    return error(406, f"none of the formats asked for ({asked}) is one this answer can be "
-                      f"written in: {offered}")
+    return error(
+        406,
+        f"none of the formats asked for ({asked}) is one this answer can be written in: {offered}",
+    )
 
 
 def format_named(name: str) -> Format:

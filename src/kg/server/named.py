@@ -50,8 +50,9 @@ def run_named(
         return error(400, str(exc))
     bindings = tuple((var.value, str(term)) for var, term in substitutions.items())
     graph = form in ("CONSTRUCT", "DESCRIBE")
-    job = Job(query.text, formats=("nt" if graph else "json",), bindings=bindings,
-              max_results=max_results)
+    job = Job(
+        query.text, formats=("nt" if graph else "json",), bindings=bindings, max_results=max_results
+    )
     answer = run(job, None)
     if not answer.ok:
         return answer

@@ -59,8 +59,13 @@ FORMATS_NS = "http://www.w3.org/ns/formats/"
 # /id/… and /ontology: Turtle for `*/*` (curl), HTML when a browser asks for it.
 PAGE_FORMATS: tuple[Format, ...] = (RDF_FORMATS[0], HTML, *RDF_FORMATS[1:])
 _FORMAT_IRIS = {
-    "json": "SPARQL_Results_JSON", "xml": "SPARQL_Results_XML", "csv": "SPARQL_Results_CSV",
-    "tsv": "SPARQL_Results_TSV", "ttl": "Turtle", "nt": "N-Triples", "jsonld": "JSON-LD",
+    "json": "SPARQL_Results_JSON",
+    "xml": "SPARQL_Results_XML",
+    "csv": "SPARQL_Results_CSV",
+    "tsv": "SPARQL_Results_TSV",
+    "ttl": "Turtle",
+    "nt": "N-Triples",
+    "jsonld": "JSON-LD",
     "rdfxml": "RDF_XML",
 }
 _FORBIDDEN_IRI_CHARS = set('<>"{}|^`\\ ')
@@ -105,8 +110,9 @@ class LinkedData:
     def rows(
         self, text: str, bindings: Iterable[tuple[str, str]] = (), timeout: float | None = None
     ) -> list[Row]:
-        job = Job(text, formats=("json",), bindings=tuple(bindings),
-                  max_results=INTERNAL_MAX_RESULTS)
+        job = Job(
+            text, formats=("json",), bindings=tuple(bindings), max_results=INTERNAL_MAX_RESULTS
+        )
         answer = self._run(job, timeout)
         if not answer.ok:
             raise PageError(answer)
@@ -138,8 +144,12 @@ class LinkedData:
         binding = [("this", iri_term(iri))]
         if fmt is not HTML:
             answer = self._run(
-                Job(server_query("describe"), formats=(fmt.name,), bindings=tuple(binding),
-                    max_results=INTERNAL_MAX_RESULTS),
+                Job(
+                    server_query("describe"),
+                    formats=(fmt.name,),
+                    bindings=tuple(binding),
+                    max_results=INTERNAL_MAX_RESULTS,
+                ),
                 None,
             )
             if answer.ok and answer.count == 0:
@@ -148,19 +158,25 @@ class LinkedData:
         try:
             rows = self.rows(server_query("describe-rows"), binding)
             if not rows:
-                return _html(404, f"Not found: {compact(iri)}",
-                             f"<p>Nothing is known about <code>{esc(iri)}</code>.</p>")
+                return _html(
+                    404,
+                    f"Not found: {compact(iri)}",
+                    f"<p>Nothing is known about <code>{esc(iri)}</code>.</p>",
+                )
             evidence = []
-            if any(r["predicate"]["value"] == HKG_EVIDENCE and r["direction"]["value"] == "out"
-                   for r in rows):
+            if any(
+                r["predicate"]["value"] == HKG_EVIDENCE and r["direction"]["value"] == "out"
+                for r in rows
+            ):
                 evidence = self.rows(
                     load_query("provenance").text, [("param_figure", literal_term(iri))]
                 )
         except PageError as exc:
             return exc.answer
         title, body = resource_body(iri, rows, evidence)
-        return _with_headers(Answer(200, HTML.content_type, page(title, body, alternates)),
-                             alternates)
+        return _with_headers(
+            Answer(200, HTML.content_type, page(title, body, alternates)), alternates
+        )
 
     # --- /ontology -------------------------------------------------------------------------
 
@@ -171,8 +187,15 @@ class LinkedData:
         alternates = _alternates("/ontology")
         binding = (("graph", iri_term(GRAPH_ONTOLOGY)),)
         if fmt is not HTML:
-            answer = self._run(Job(server_query("graph"), formats=(fmt.name,), bindings=binding,
-                                   max_results=INTERNAL_MAX_RESULTS), None)
+            answer = self._run(
+                Job(
+                    server_query("graph"),
+                    formats=(fmt.name,),
+                    bindings=binding,
+                    max_results=INTERNAL_MAX_RESULTS,
+                ),
+                None,
+            )
             return _with_headers(answer, alternates)
         try:
             rows = self.rows(server_query("graph-rows"), binding)
@@ -233,7 +256,7 @@ class LinkedData:
         body = (
             f"<p>The SPARQL 1.1 endpoint is <code>{esc(base)}/sparql</code>: send a query with "
             "GET <code>?query=</code>, a form POST or a POST of "
-            "<code>application/sparql-query</code>. The <a href=\"/\">query page</a> has "
+            '<code>application/sparql-query</code>. The <a href="/">query page</a> has '
             "examples. This is its SPARQL 1.1 Service Description:</p>"
             f"<pre>{esc(turtle.decode('utf-8'))}</pre>"
         )
@@ -246,16 +269,23 @@ class LinkedData:
 
 
 def _alternates(path: str) -> list[tuple[str, str, str]]:
-    return [(f.name if f is not HTML else "HTML", f"{path}?format={f.name}", f.media_type)
-            for f in PAGE_FORMATS]
+    return [
+        (f.name if f is not HTML else "HTML", f"{path}?format={f.name}", f.media_type)
+        for f in PAGE_FORMATS
+    ]
 
 
 def _with_headers(answer: Answer, alternates: list[tuple[str, str, str]]) -> Answer:
     if not answer.ok:
         return answer
     link = ", ".join(f'<{href}>; rel="alternate"; type="{media}"' for _l, href, media in alternates)
-    return Answer(answer.status, answer.content_type, answer.body, answer.count,
-                  (*answer.headers, ("Link", link), ("Vary", "Accept")))
+    return Answer(
+        answer.status,
+        answer.content_type,
+        answer.body,
+        answer.count,
+        (*answer.headers, ("Link", link), ("Vary", "Accept")),
+    )
 
 
 def _html(status: int, title: str, body: str) -> Answer:
@@ -279,7 +309,7 @@ def _int(row: Row, name: str) -> int:
 def _graph_name(iri: str | None) -> str:
     if not iri:
         return ""
-    return iri[len(ID_BASE + "graph/"):] if iri.startswith(ID_BASE + "graph/") else iri
+    return iri[len(ID_BASE + "graph/") :] if iri.startswith(ID_BASE + "graph/") else iri
 
 
 def _term_key(term: Term) -> str:
@@ -300,8 +330,9 @@ def collect_labels(rows: list[Row]) -> dict[str, str]:
 
     best: dict[str, tuple[int, str]] = {}
     for row in rows:
-        pairs = [(row.get(key), row.get(key + "Label"))
-                 for key in ("subject", "predicate", "object")]
+        pairs = [
+            (row.get(key), row.get(key + "Label")) for key in ("subject", "predicate", "object")
+        ]
         if row.get("predicate", {}).get("value") == RDFS_LABEL:
             pairs.append((row.get("subject"), row.get("object")))
         for term, label in pairs:
@@ -325,8 +356,9 @@ def _property_table(rows: list[Row], labels: dict[str, str]) -> str:
     for p in sorted(values, key=_predicate_order):
         cells = []
         for obj, graphs in sorted(values[p].values(), key=lambda v: str(v[0]["value"])):
-            where = (f' <span class="graph">{esc(", ".join(sorted(graphs)))}</span>'
-                     if graphs else "")
+            where = (
+                f' <span class="graph">{esc(", ".join(sorted(graphs)))}</span>' if graphs else ""
+            )
             cells.append(f"<li>{term_html(obj, labels.get(str(obj['value'])))}{where}</li>")
         out.append((iri_html(p, labels.get(p)), f'<ul class="values">{"".join(cells)}</ul>'))
     return table(["property", "value (graph)"], out, "properties")
@@ -336,16 +368,20 @@ def resource_body(iri: str, rows: list[Row], evidence: list[Row]) -> tuple[str, 
     out = [r for r in rows if r["direction"]["value"] == "out"]
     incoming = [r for r in rows if r["direction"]["value"] == "in"]
     parts = [r for r in rows if r["direction"]["value"] == "part"]
-    label = next((_value(r, "object") for r in out if r["predicate"]["value"] == RDFS_LABEL),
-                 None) or next((_value(r, "object") for r in out
-                                if r["predicate"]["value"] == SKOS + "prefLabel"), None)
+    label = next(
+        (_value(r, "object") for r in out if r["predicate"]["value"] == RDFS_LABEL), None
+    ) or next(
+        (_value(r, "object") for r in out if r["predicate"]["value"] == SKOS + "prefLabel"), None
+    )
     labels = collect_labels(rows)
-    types = sorted({_value(r, "object") or "" for r in out
-                    if r["predicate"]["value"] == RDF_TYPE})
+    types = sorted({_value(r, "object") or "" for r in out if r["predicate"]["value"] == RDF_TYPE})
     html = [f'<p class="iri"><code>{esc(iri)}</code></p>']
     if types:
-        html.append('<p class="types">' + " ".join(
-            f'<span class="badge">{iri_html(t, labels.get(t))}</span>' for t in types) + "</p>")
+        html.append(
+            '<p class="types">'
+            + " ".join(f'<span class="badge">{iri_html(t, labels.get(t))}</span>' for t in types)
+            + "</p>"
+        )
     quote_rows = _quotes(iri, parts, evidence)
     if quote_rows:
         html.append("<h2>Source words</h2>" + "".join(quote_rows))
@@ -368,8 +404,11 @@ def resource_body(iri: str, rows: list[Row], evidence: list[Row]) -> tuple[str, 
             return labels.get(str(term["value"])) or str(term["value"])
 
         cells = [
-            (term_html(s, labels.get(str(s["value"]))), iri_html(p, labels.get(p)),
-             f'<span class="graph">{esc(", ".join(sorted(g)))}</span>')
+            (
+                term_html(s, labels.get(str(s["value"]))),
+                iri_html(p, labels.get(p)),
+                f'<span class="graph">{esc(", ".join(sorted(g)))}</span>',
+            )
             for s, p, g in sorted(seen.values(), key=lambda v: (name(v[0]), v[1]))
         ]
         more = ", from the first 500 triples" if len(incoming) >= 500 else ""
@@ -386,15 +425,15 @@ def _quotes(iri: str, parts: list[Row], evidence: list[Row]) -> list[str]:
         boxes.append(
             f'<figure class="quote"><blockquote>{esc(_value(r, "quote") or "")}</blockquote>'
             f"<figcaption>report {iri_html(ID_BASE + 'report/' + report, report)}, characters "
-            f'{esc(_value(r, "start") or "?")}–{esc(_value(r, "end") or "?")}</figcaption></figure>'
+            f"{esc(_value(r, 'start') or '?')}–{esc(_value(r, 'end') or '?')}</figcaption></figure>"
         )
     if not evidence and parts:
         found = {r["predicate"]["value"]: _value(r, "object") for r in parts}
         if OA + "exact" in found:
             boxes.append(
                 f'<figure class="quote"><blockquote>{esc(found[OA + "exact"] or "")}</blockquote>'
-                f'<figcaption>characters {esc(found.get(OA + "start") or "?")}–'
-                f'{esc(found.get(OA + "end") or "?")}</figcaption></figure>'
+                f"<figcaption>characters {esc(found.get(OA + 'start') or '?')}–"
+                f"{esc(found.get(OA + 'end') or '?')}</figcaption></figure>"
             )
     return boxes
 
@@ -420,15 +459,24 @@ def ontology_body(rows: list[Row]) -> str:
             blank += 1
             continue
         by_subject[r["subject"]["value"]].append(r)
-    types = {s: {r["object"]["value"] for r in rs if r["predicate"]["value"] == RDF_TYPE}
-             for s, rs in by_subject.items()}
+    types = {
+        s: {r["object"]["value"] for r in rs if r["predicate"]["value"] == RDF_TYPE}
+        for s, rs in by_subject.items()
+    }
     placed: set[str] = set()
-    html = ['<nav class="toc">' + " · ".join(
-        f'<a href="#section-{i}">{esc(title)}</a>' for i, (_c, title) in
-        enumerate(_ONTOLOGY_SECTIONS)) + "</nav>"]
+    html = [
+        '<nav class="toc">'
+        + " · ".join(
+            f'<a href="#section-{i}">{esc(title)}</a>'
+            for i, (_c, title) in enumerate(_ONTOLOGY_SECTIONS)
+        )
+        + "</nav>"
+    ]
     for i, (cls, title) in enumerate(_ONTOLOGY_SECTIONS):
-        members = sorted((s for s in by_subject if cls in types[s] and s not in placed),
-                         key=lambda s: compact(s).lower())
+        members = sorted(
+            (s for s in by_subject if cls in types[s] and s not in placed),
+            key=lambda s: compact(s).lower(),
+        )
         if not members:
             continue
         html.append(f'<h2 id="section-{i}">{esc(title)} ({len(members)})</h2>')
@@ -440,18 +488,22 @@ def ontology_body(rows: list[Row]) -> str:
         html.append(f"<h2>Other terms ({len(rest)})</h2>")
         html.extend(_term_section(s, by_subject[s], labels) for s in rest)
     if blank:
-        html.append(f"<p>{blank} further statements about blank nodes (OWL axioms, lists) are "
-                    'in the <a href="/ontology?format=ttl">Turtle</a>.</p>')
+        html.append(
+            f"<p>{blank} further statements about blank nodes (OWL axioms, lists) are "
+            'in the <a href="/ontology?format=ttl">Turtle</a>.</p>'
+        )
     return "".join(html)
 
 
 def _term_section(iri: str, rows: list[Row], labels: dict[str, str]) -> str:
-    anchor = iri[len(ONTOLOGY_BASE):] if iri.startswith(ONTOLOGY_BASE) else compact(iri)
+    anchor = iri[len(ONTOLOGY_BASE) :] if iri.startswith(ONTOLOGY_BASE) else compact(iri)
     label = labels.get(iri, "")
     heading = f"{compact(iri)}" + (f" — {label}" if label else "")
     link = iri_html(iri, "page") if iri.startswith(ID_BASE) else ""
-    return (f'<section class="term" id="{esc(anchor)}"><h3>{esc(heading)} {link}</h3>'
-            f"{_property_table(rows, labels)}</section>")
+    return (
+        f'<section class="term" id="{esc(anchor)}"><h3>{esc(heading)} {link}</h3>'
+        f"{_property_table(rows, labels)}</section>"
+    )
 
 
 def _namespace(iri: str) -> str:
@@ -470,10 +522,15 @@ def void_triples(base: str, data: dict[str, list[Row]]) -> list[ox.Triple]:
     triples = [
         ox.Triple(dataset, n(RDF_TYPE), n(VOID + "Dataset")),
         ox.Triple(dataset, n(DCTERMS + "title"), ox.Literal("humanitarian-kg")),
-        ox.Triple(dataset, n(DCTERMS + "description"), ox.Literal(
-            "A knowledge graph of humanitarian operations (who does what where, outcomes, "
-            "partnerships, context figures) read from the narrative reports aid organisations "
-            "publish, each fact with the words it was read from.")),
+        ox.Triple(
+            dataset,
+            n(DCTERMS + "description"),
+            ox.Literal(
+                "A knowledge graph of humanitarian operations (who does what where, outcomes, "
+                "partnerships, context figures) read from the narrative reports aid organisations "
+                "publish, each fact with the words it was read from."
+            ),
+        ),
         ox.Triple(dataset, n(VOID + "sparqlEndpoint"), n(f"{base}/sparql")),
         ox.Triple(dataset, n(VOID + "uriSpace"), ox.Literal(ID_BASE)),
         ox.Triple(dataset, n(VOID + "uriLookupEndpoint"), n(f"{base}/id/")),
@@ -531,19 +588,34 @@ def void_body(base: str, data: dict[str, list[Row]], triples: list[ox.Triple]) -
         f"entities (IRIs under <code>{esc(ID_BASE)}</code>), {len(data['graphs'])} named graphs. "
         f'SPARQL endpoint: <a href="/sparql"><code>{esc(base)}/sparql</code></a>.</p>',
         "<h2>Named graphs</h2>",
-        table(["graph", "triples"], [
-            (esc(_graph_name(_value(r, "graph"))), f"{_int(r, 'triples'):,}")
-            for r in data["graphs"]]),
+        table(
+            ["graph", "triples"],
+            [
+                (esc(_graph_name(_value(r, "graph"))), f"{_int(r, 'triples'):,}")
+                for r in data["graphs"]
+            ],
+        ),
         "<h2>Classes</h2>",
-        table(["class", "entities", "example"], [
-            (iri_html(_value(r, "class") or ""), f"{_int(r, 'entities'):,}",
-             iri_html(_value(r, "example") or "") if (_value(r, "example") or "").startswith(
-                 ("http://", "https://")) else esc(_value(r, "example") or ""))
-            for r in data["classes"]]),
+        table(
+            ["class", "entities", "example"],
+            [
+                (
+                    iri_html(_value(r, "class") or ""),
+                    f"{_int(r, 'entities'):,}",
+                    iri_html(_value(r, "example") or "")
+                    if (_value(r, "example") or "").startswith(("http://", "https://"))
+                    else esc(_value(r, "example") or ""),
+                )
+                for r in data["classes"]
+            ],
+        ),
         "<h2>Vocabularies</h2><ul>",
     ]
-    html += [f"<li>{iri_html(t.object.value, t.object.value)}</li>" for t in triples
-             if t.predicate.value == VOID + "vocabulary" and isinstance(t.object, ox.NamedNode)]
+    html += [
+        f"<li>{iri_html(t.object.value, t.object.value)}</li>"
+        for t in triples
+        if t.predicate.value == VOID + "vocabulary" and isinstance(t.object, ox.NamedNode)
+    ]
     html.append("</ul>")
     return "".join(html)
 
@@ -559,16 +631,23 @@ def service_triples(base: str, graphs: list[str], limits: ServiceLimits) -> list
         ox.Triple(service, n(SD + "endpoint"), service),
         ox.Triple(service, n(SD + "supportedLanguage"), n(SD + "SPARQL11Query")),
         ox.Triple(service, n(SD + "feature"), n(SD + "UnionDefaultGraph")),
-        ox.Triple(service, n(SD + "defaultEntailmentRegime"),
-                  n("http://www.w3.org/ns/entailment/Simple")),
+        ox.Triple(
+            service, n(SD + "defaultEntailmentRegime"), n("http://www.w3.org/ns/entailment/Simple")
+        ),
         ox.Triple(service, n(DCTERMS + "title"), ox.Literal("humanitarian-kg SPARQL endpoint")),
-        ox.Triple(service, n(RDFS_COMMENT), ox.Literal(
-            f"Read-only (humanitarian-kg {__version__}). SPARQL Update, LOAD and every SERVICE "
-            f"clause are refused. Queries stop after {limits.timeout:g} s (HTTP 504) and "
-            f"results are capped at {limits.max_results} rows or triples (HTTP 422). The "
-            "default graph is the union of the named graphs unless the query (FROM) or the "
-            "request (default-graph-uri, named-graph-uri) names a dataset. Variables can be "
-            "bound with request parameters $name=<N-Triples term>.", language="en")),
+        ox.Triple(
+            service,
+            n(RDFS_COMMENT),
+            ox.Literal(
+                f"Read-only (humanitarian-kg {__version__}). SPARQL Update, LOAD and every SERVICE "
+                f"clause are refused. Queries stop after {limits.timeout:g} s (HTTP 504) and "
+                f"results are capped at {limits.max_results} rows or triples (HTTP 422). The "
+                "default graph is the union of the named graphs unless the query (FROM) or the "
+                "request (default-graph-uri, named-graph-uri) names a dataset. Variables can be "
+                "bound with request parameters $name=<N-Triples term>.",
+                language="en",
+            ),
+        ),
         ox.Triple(service, n(VOID + "dataset"), n(f"{base}/void#humanitarian-kg")),
         ox.Triple(service, n(SD + "defaultDataset"), dataset),
         ox.Triple(dataset, n(RDF_TYPE), n(SD + "Dataset")),
@@ -576,8 +655,9 @@ def service_triples(base: str, graphs: list[str], limits: ServiceLimits) -> list
         ox.Triple(default_graph, n(RDF_TYPE), n(SD + "Graph")),
     ]
     for fmt in (*RESULTS_FORMATS, *RDF_FORMATS):
-        triples.append(ox.Triple(service, n(SD + "resultFormat"),
-                                 n(FORMATS_NS + _FORMAT_IRIS[fmt.name])))
+        triples.append(
+            ox.Triple(service, n(SD + "resultFormat"), n(FORMATS_NS + _FORMAT_IRIS[fmt.name]))
+        )
     for graph in graphs:
         named = ox.BlankNode()
         triples += [

@@ -165,8 +165,9 @@ class WorkerPool:
         self._closed = False
         self._spawn_requests: queue.Queue[int | None] = queue.Queue()
         self._first_ready: queue.Queue[BaseException | None] = queue.Queue()
-        self._spawner = threading.Thread(target=self._spawn_loop, name="kg-worker-spawner",
-                                         daemon=True)
+        self._spawner = threading.Thread(
+            target=self._spawn_loop, name="kg-worker-spawner", daemon=True
+        )
         self._spawner.start()
         for _ in range(size):
             self._spawn_requests.put(0)  # 0: a first worker; report to the constructor
@@ -207,9 +208,7 @@ class WorkerPool:
             return answer
         except (EOFError, OSError) as exc:
             self._count("crashes")
-            raise WorkerCrashed(
-                f"the query worker died while running the query ({exc!r})"
-            ) from exc
+            raise WorkerCrashed(f"the query worker died while running the query ({exc!r})") from exc
         finally:
             self._release(w, client, healthy, slow, time.monotonic() - started)
 
@@ -222,7 +221,9 @@ class WorkerPool:
                 self.stats.refused += 1
                 raise PoolRefused(
                     f"this client already has {held} queries running or waiting, the most "
-                    f"this endpoint takes from one client: wait for an answer first", 429)
+                    f"this endpoint takes from one client: wait for an answer first",
+                    429,
+                )
             ticket = _Ticket(client, next(self._seq))
             self._waiting.append(ticket)
             self._queued[client] += 1
@@ -245,10 +246,18 @@ class WorkerPool:
         workers are idle."""
         while self._idle and self._waiting:
             now = time.monotonic()
-            order = sorted(self._waiting, key=lambda t: (
-                self._running[t.client], self._used(t.client, now), t.seq))
-            ticket = next((t for t in order if len(self._idle) > self.reserve
-                           or not self._heavy(t.client, now)), None)
+            order = sorted(
+                self._waiting,
+                key=lambda t: (self._running[t.client], self._used(t.client, now), t.seq),
+            )
+            ticket = next(
+                (
+                    t
+                    for t in order
+                    if len(self._idle) > self.reserve or not self._heavy(t.client, now)
+                ),
+                None,
+            )
             if ticket is None:
                 return
             self._waiting.remove(ticket)
@@ -283,12 +292,16 @@ class WorkerPool:
                     f"stopped after {self.slow_after:g} s: this client already has "
                     f"{self._slow[client]} long-running quer"
                     f"{'y' if self._slow[client] == 1 else 'ies'}, the most this endpoint runs "
-                    "for one client at a time; wait for it, then retry", 429)
+                    "for one client at a time; wait for it, then retry",
+                    429,
+                )
             elif sum(self._slow.values()) >= self.max_slow:
                 refusal = PoolRefused(
                     f"stopped after {self.slow_after:g} s: {self.max_slow} long-running "
                     "queries already run, the most this endpoint runs at once; retry later "
-                    "(or ask for less: a LIMIT, a narrower pattern)", 503)
+                    "(or ask for less: a LIMIT, a narrower pattern)",
+                    503,
+                )
             if refusal is not None:
                 self.stats.stopped_slow += 1
                 raise refusal
@@ -299,8 +312,7 @@ class WorkerPool:
         except (OSError, AttributeError) as exc:  # gone already, or not a POSIX system
             log.debug("could not lower the priority of worker %d: %s", w.process.pid, exc)
 
-    def _release(self, w: _Worker, client: str, healthy: bool, slow: bool,
-                 seconds: float) -> None:
+    def _release(self, w: _Worker, client: str, healthy: bool, slow: bool, seconds: float) -> None:
         with self._lock:
             self._drop(self._running, client)
             self._charge(client, seconds)
@@ -369,8 +381,14 @@ class WorkerPool:
         parent, child = socket.socketpair()
         try:
             process = subprocess.Popen(  # noqa: S603 - our own interpreter and module
-                [sys.executable, "-m", "kg.server.worker", str(child.fileno()), self.store_path,
-                 str(os.getpid())],
+                [
+                    sys.executable,
+                    "-m",
+                    "kg.server.worker",
+                    str(child.fileno()),
+                    self.store_path,
+                    str(os.getpid()),
+                ],
                 pass_fds=[child.fileno()],
                 stdin=subprocess.DEVNULL,
             )
@@ -395,8 +413,11 @@ class WorkerPool:
             raise WorkerStartError(str(message))
         if message and self.network_note is None:
             self.network_note = str(message)
-            log.warning("query workers can still reach the network (%s): only the query "
-                        "check keeps SERVICE out (docs/security.md)", message)
+            log.warning(
+                "query workers can still reach the network (%s): only the query "
+                "check keeps SERVICE out (docs/security.md)",
+                message,
+            )
 
     def _kill(self, w: _Worker) -> None:
         with self._lock:

@@ -105,8 +105,12 @@ class RemoteRunner:
         except QueryError as exc:  # unbalanced braces, no query form, a blank node binding
             return error(400, f"bad query or binding: {exc}")
         if not self._slots.acquire(timeout=self.queue_timeout):
-            return error(503, f"every connection to {self.label} stayed busy for "
-                              f"{self.queue_timeout:g} s: try again later", **{"Retry-After": "1"})
+            return error(
+                503,
+                f"every connection to {self.label} stayed busy for "
+                f"{self.queue_timeout:g} s: try again later",
+                **{"Retry-After": "1"},
+            )
         try:
             return self._ask(self._backend(timeout), job, text, form)
         finally:
@@ -129,8 +133,11 @@ class RemoteRunner:
             return render(ox.parse_query_results(response.body, ox.QueryResultsFormat.JSON), job)
         except (SyntaxError, ValueError, OSError) as exc:
             kind = "N-Triples" if form in ("CONSTRUCT", "DESCRIBE") else "SPARQL JSON results"
-            return error(502, f"{self.label}: the remote endpoint's answer is not {kind} "
-                              f"({response.content_type or 'no content type'}): {exc}")
+            return error(
+                502,
+                f"{self.label}: the remote endpoint's answer is not {kind} "
+                f"({response.content_type or 'no content type'}): {exc}",
+            )
 
     def check(self, timeout: float = 5.0) -> list[str]:
         """Problems with the remote, for the start-up log: unreachable, or its default graph
@@ -142,12 +149,16 @@ class RemoteRunner:
         except RemoteError as exc:
             return [f"{exc}: serving anyway; queries answer 502 until the endpoint answers"]
         if union is False:
-            return [f"{self.label}: its default graph is not the union of its named graphs, so "
-                    "the named queries find nothing (Oxigraph server: start it with "
-                    "--union-default-graph; see docs/scaling.md)"]
+            return [
+                f"{self.label}: its default graph is not the union of its named graphs, so "
+                "the named queries find nothing (Oxigraph server: start it with "
+                "--union-default-graph; see docs/scaling.md)"
+            ]
         if union is None:
-            return [f"{self.label}: the endpoint holds no data in named graphs yet "
-                    "(kg push publishes the store there)"]
+            return [
+                f"{self.label}: the endpoint holds no data in named graphs yet "
+                "(kg push publishes the store there)"
+            ]
         return []
 
     def close(self) -> None:
@@ -165,8 +176,11 @@ def remote_error(exc: RemoteError, endpoint: Endpoint) -> Answer:
     if endpoint.query_url not in message:
         message = f"{endpoint.query_url}: {message}"
     if isinstance(exc, RemoteTimeoutError):
-        return error(504, f"{message}: the remote endpoint gave no answer within "
-                          f"{endpoint.timeout:g} s (the limit is the server's --timeout)")
+        return error(
+            504,
+            f"{message}: the remote endpoint gave no answer within "
+            f"{endpoint.timeout:g} s (the limit is the server's --timeout)",
+        )
     if isinstance(exc, RemoteAuthError):
         return error(502, f"the remote endpoint refused this server's credentials: {message}")
     if isinstance(exc, RemoteHTTPError) and exc.status == 400:

@@ -29,9 +29,9 @@ def esc(value: object) -> str:
 def local_href(iri: str) -> str | None:
     """Where this server shows `iri`, if it is one of the project's."""
     if iri.startswith(ID_BASE):
-        return "/id/" + iri[len(ID_BASE):]
+        return "/id/" + iri[len(ID_BASE) :]
     if iri.startswith(ONTOLOGY_BASE):
-        return "/ontology#" + iri[len(ONTOLOGY_BASE):]
+        return "/ontology#" + iri[len(ONTOLOGY_BASE) :]
     if iri == ONTOLOGY_IRI:
         return "/ontology"
     return None
@@ -42,13 +42,13 @@ def compact(iri: str) -> str:
     best = ""
     for prefix, namespace in PREFIXES.items():
         if iri.startswith(namespace) and len(namespace) > len(PREFIXES.get(best, "")):
-            local = iri[len(namespace):]
+            local = iri[len(namespace) :]
             if local and all(c.isalnum() or c in "-_" for c in local):
                 best = prefix
     if best:
-        return f"{best}:{iri[len(PREFIXES[best]):]}"
+        return f"{best}:{iri[len(PREFIXES[best]) :]}"
     if iri.startswith(ID_BASE):
-        return "id:" + iri[len(ID_BASE):]
+        return "id:" + iri[len(ID_BASE) :]
     return iri
 
 
@@ -78,7 +78,7 @@ def term_html(term: Term | None, label: str | None = None) -> str:
         note = f'<span class="lang">@{esc(term["xml:lang"])}</span>'
     elif term.get("datatype"):
         datatype = str(term["datatype"])
-        short = "xsd:" + datatype[len(XSD):] if datatype.startswith(XSD) else compact(datatype)
+        short = "xsd:" + datatype[len(XSD) :] if datatype.startswith(XSD) else compact(datatype)
         note = f'<span class="datatype">^^{esc(short)}</span>'
     return f'<span class="literal">{esc(value)}</span>{note}'
 
@@ -109,7 +109,7 @@ def page(title: str, body: str, alternates: Iterable[tuple[str, str, str]] = ())
         '<a href="/">Query</a><a href="/ontology">Ontology</a><a href="/void">Dataset (VoID)</a>'
         '<a href="/sparql">Service description</a></nav></header>'
         f"<main><h1>{esc(title)}</h1>{formats}{body}</main>"
-        f'<footer>humanitarian-kg {esc(__version__)}</footer>'
+        f"<footer>humanitarian-kg {esc(__version__)}</footer>"
         "</body></html>\n"
     ).encode()
 

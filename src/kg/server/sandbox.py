@@ -87,8 +87,7 @@ def deny_network() -> str | None:
         prctl = libc.prctl
     except (OSError, AttributeError) as exc:
         return f"prctl is not available ({exc})"
-    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong,
-                      ctypes.c_ulong]
+    prctl.argtypes = [ctypes.c_int, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong, ctypes.c_ulong]
     prctl.restype = ctypes.c_int
     code = network_filter(arch, socket_nr)
     buffer = ctypes.create_string_buffer(code, len(code))

@@ -40,8 +40,17 @@ PREFIXES: dict[str, str] = {
     "hkg": _HKG + "ontology#",
     **{
         f"id{kind}": f"{_HKG}id/{kind}/"
-        for kind in ("org", "place", "sector", "indicator", "qualifier", "role", "report",
-                     "scheme", "graph")
+        for kind in (
+            "org",
+            "place",
+            "sector",
+            "indicator",
+            "qualifier",
+            "role",
+            "report",
+            "scheme",
+            "graph",
+        )
     },
     "org": "http://www.w3.org/ns/org#",
     "prov": "http://www.w3.org/ns/prov#",
@@ -96,8 +105,12 @@ class ResultTooLarge(Exception):
 
 
 def error(status: int, message: str, **headers: str) -> Answer:
-    return Answer(status, "text/plain; charset=utf-8", (message.rstrip() + "\n").encode(),
-                  headers=tuple(headers.items()))
+    return Answer(
+        status,
+        "text/plain; charset=utf-8",
+        (message.rstrip() + "\n").encode(),
+        headers=tuple(headers.items()),
+    )
 
 
 CHECKED = Answer(204, "text/plain; charset=utf-8", b"")
@@ -161,8 +174,9 @@ def render(
         return not_acceptable(job.accept, job.formats, offers)
     try:
         if isinstance(result, ox.QueryBoolean):
-            return Answer(200, fmt.content_type,
-                          _bytes(result.serialize(format=_results_format(fmt))), 1)
+            return Answer(
+                200, fmt.content_type, _bytes(result.serialize(format=_results_format(fmt))), 1
+            )
         if isinstance(result, ox.QuerySolutions):
             return _solutions(result, fmt, job)
         return _triples(result, fmt, job)
@@ -192,15 +206,15 @@ def _solutions(result: ox.QuerySolutions, fmt: Format, job: Job) -> Answer:
         {"head": {"vars": names}, "results": {"bindings": rows}}, ensure_ascii=False
     ).encode()
     if fmt.results is not ox.QueryResultsFormat.JSON:
-        data = _bytes(ox.parse_query_results(data, ox.QueryResultsFormat.JSON).serialize(
-            format=_results_format(fmt)
-        ))
+        data = _bytes(
+            ox.parse_query_results(data, ox.QueryResultsFormat.JSON).serialize(
+                format=_results_format(fmt)
+            )
+        )
     return Answer(200, fmt.content_type, data, len(rows))
 
 
-def _triples(
-    result: ox.QueryTriples | Iterable[ox.Triple], fmt: Format, job: Job
-) -> Answer:
+def _triples(result: ox.QueryTriples | Iterable[ox.Triple], fmt: Format, job: Job) -> Answer:
     triples = []
     for n, triple in enumerate(result):
         if n >= job.max_results:
@@ -332,5 +346,6 @@ __all__ = [
 if __name__ == "__main__":  # started by kg.server.pool: `python -m kg.server.worker FD STORE PID`
     from kg.server.worker import main as _main  # the module's classes, not __main__'s
 
-    _main(Connection(int(sys.argv[1])), sys.argv[2],
-          int(sys.argv[3]) if len(sys.argv) > 3 else None)
+    _main(
+        Connection(int(sys.argv[1])), sys.argv[2], int(sys.argv[3]) if len(sys.argv) > 3 else None
+    )
