@@ -488,3 +488,30 @@ def test_partners_after_a_cue_without_an_organisation_word_and_split_at_an_artic
         "DRC. As part of World Vaccination month, UNICEF vaccinated 4,244 children.\n"
     )
     assert phrase.partners == []
+
+
+def test_places_in_spanish_word_order_with_an_arabic_article_or_a_type_word_before() -> None:
+    extraction = extract_text(
+        "Sudán. MSF trabaja en Darfur Norte y en Al Gedaref. En 2017, MSF atendió 541 partos "
+        "en el campo de Sortoni.\nChile. Cruz Roja Chilena entregó 56 kits en Colchane, "
+        "Región de Tarapacá.\n"
+    )
+    names = {p.label: set(p.names) for p in extraction.places}
+    assert "Darfur Norte" in names["North Darfur"]
+    assert "Al Gedaref" in names["Gedaref"]
+    assert "Sortoni" in names
+    assert "Región" not in names  # a type word is no place
+
+
+def test_a_region_after_an_elided_article_is_a_place() -> None:
+    extraction = extract_text(
+        "Cameroun. ALIMA intervient à l’Extrême-Nord dans 3 districts sanitaires.\n"
+    )
+    assert [p.label for p in extraction.places] == ["Far North"]
+
+
+def test_a_town_of_two_capitalised_words_after_a_preposition_in_a_work_sentence() -> None:
+    extraction = extract_text(
+        "Tchad. En 2016, MSF a dispensé 81 000 consultations médicales à Baga Sola.\n"
+    )
+    assert "Baga Sola" in {p.label for p in extraction.places}

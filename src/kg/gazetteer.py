@@ -382,9 +382,40 @@ def _country_index(places: list[Place], common: frozenset[str]) -> CountryIndex:
 _COMPASS_PAIR = re.compile(r"\b(north|south|nord|sud) (west|east|ouest|est)\b")
 
 
+# "North Darfur" as Spanish writes it ("Darfur Norte", "Darfur del Norte") and French
+# ("Nord-Darfour" keeps the English order, so only the compass word changes)
+_COMPASS_FIRST = re.compile(r"^(north|south|east|west|nord|sud|norte|sur) (\w+(?: \w+)?)$")
+_COMPASS_ES = {
+    "north": "norte",
+    "south": "sur",
+    "nord": "norte",
+    "sud": "sur",
+    "norte": "norte",
+    "sur": "sur",
+    "east": "oriental",
+    "west": "occidental",
+}
+_COMPASS_FR = {"north": "nord", "south": "sud", "norte": "nord", "sur": "sud"}
+# "Al Gedaref", "El Fasher": an Arabic article texts write or leave out
+_ARTICLE_FIRST = re.compile(r"^(?:al|el|ad|ar|as|ash|an|at|az|ed|en|er|es) (?=\w{4})")
+
+
 def _variants(name_key: str) -> set[str]:
-    """A name's key and the forms texts also write it in: "South-West" as "Southwest"."""
-    return {name_key, _COMPASS_PAIR.sub(r"\1\2", name_key)}
+    """A name's key and the forms texts also write it in: "South-West" as "Southwest",
+    "North Darfur" as "Darfur Norte" or "Darfur del Norte", "Al Gedaref" as "Gedaref"."""
+    out = {name_key, _COMPASS_PAIR.sub(r"\1\2", name_key)}
+    compass = _COMPASS_FIRST.match(name_key)
+    if compass:
+        word, rest = compass.groups()
+        spanish = _COMPASS_ES.get(word)
+        if spanish:
+            out |= {f"{rest} {spanish}", f"{rest} del {spanish}"}
+        if word in _COMPASS_FR:
+            out.add(f"{_COMPASS_FR[word]} {rest}")
+    bare = _ARTICLE_FIRST.sub("", name_key)
+    if bare != name_key:
+        out.add(bare)
+    return out
 
 
 def _world_index(

@@ -8,6 +8,7 @@ and names the reference does not know, found after a partner cue or defined with
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -49,8 +50,12 @@ _TYPE_AFTER = re.compile(r"^\s+([a-zé]+)")
 _TYPE_BEFORE = re.compile(r"([a-zé]+)\s+(?:of\s+|de\s+|du\s+|del\s+|d')?(?:the\s+|l'|la\s+)?$")
 _PLACE_PREPOSITION = re.compile(
     r"(?:\b(?:in|at|from|to|near|across|around|throughout|into|towards|between|and|of|"
-    r"à|a|au|aux|dans|vers|de|du|des|en|y|el|la|los|las|hacia|desde|entre)\s+(?:the\s+)?|,\s*)$"
+    r"à|a|au|aux|dans|vers|de|du|des|en|y|el|la|los|las|hacia|desde|entre)\s+"
+    r"(?:the\s+|l['’]\s*)?|,\s*)$"
 )
+
+
+_ARABIC_ARTICLE = re.compile(r"(?<![\w'’])(?:Al|El|Ad|Ar|As|Ash|An|Az)[ -]$")
 
 
 def find_places(
@@ -78,6 +83,9 @@ def find_places(
             continue  # a name is written as a name ("cercle d'Ansongo" has one)
         if any(s <= m.start < e or s < m.end <= e for s, e in blocked):
             continue
+        article = _ARABIC_ARTICLE.search(doc.text, max(0, m.start - 4), m.start)
+        if article:  # "Al Gedaref" where the gazetteer says "Gedaref": the name as written
+            m = dataclasses.replace(m, start=article.start())
         found.append(m)
     spans = [(m.start, m.end) for m in found]
     # lists of names: "the Gao, Douentza and Timbuktu regions", "regions of Bougouni, San and Ségou"
@@ -134,6 +142,7 @@ def find_places(
                     chosen.parent,
                     chosen,
                     typed or surface,
+                    aliases=(" ".join(surface.split()),) if typed else (),
                 )
             )
     return out + _shared_qualifiers(doc, lex, country, out)
@@ -288,11 +297,19 @@ def _after_preposition(doc: Document, start: int) -> bool:
 
 
 def _with_type_word(doc: Document, lex: Lexicons, start: int, end: int) -> str | None:
-    """ "Arua District", "Upper Nile state": the name with the place-type word after it."""
+    """ "Arua District", "Upper Nile state": the name with the place-type word after it;
+    "Región de Tarapacá", "Province of Kandahar": with a capitalised one before it."""
     after = _TYPE_AFTER.match(doc.folded[end : end + 20])
     if after and after.group(1) in lex.place_types:
         stop = end + after.end()
         return " ".join(doc.text[start:stop].split())
+    before = _TYPE_BEFORE.search(doc.folded[max(0, start - 25) : start])
+    if (
+        before
+        and before.group(1) in lex.place_types
+        and doc.text[before.start(1) + max(0, start - 25)].isupper()
+    ):
+        return " ".join(doc.text[before.start(1) + max(0, start - 25) : end].split())
     return None
 
 
@@ -349,7 +366,9 @@ _UNKNOWN_BEFORE = re.compile(
     r"préfectures?|villes?|villages?|camps?|sites?|départements?|moughataa|wilaya|"
     r"zones?\s+de\s+santé|territoires?|chefferies?|quartiers?|"
     r"municipios?|departamentos?|provincias?|comunidad(?:es)?|aldeas?|distritos?|"
-    r"campamentos?|asentamientos?|"
+    r"campamentos?|asentamientos?|campos?|ciudad(?:es)?|localidad(?:es)?|pueblos?|barrios?|"
+    r"veredas?|corregimientos?|cantón|cantones|parroquias?|caserío|caseríos|"
+    r"localités?|arrondissements?|sous-préfectures?|cantons?|"
     r"(?:commune|district|region|province|town|village|city|camp|county|municipality)\s+of)\s+"
     r"(?:de\s+(?:la\s+|l['’])?|du\s+|d['’]|des\s+|del\s+)?" + _NAME
 )
@@ -467,7 +486,7 @@ def find_unknown_places(
         if (
             work is not None
             and work(m.start())
-            and " " not in m.group(1).strip()
+            and _plain_name(m.group(1), lex.common_words)
             and doc.text[m.end(1) : m.end(1) + 2] not in {"'s", "’s"}
         ):
             candidates.append((m.start(1), m.end(1), m.group(1), None, m.end(1)))
@@ -522,6 +541,8 @@ def find_unknown_places(
             e, name = full_end, " ".join(doc.text[s:full_end].split())
         if fold(name) in lex.numbers.months or fold(name) in lex.time_units:
             continue
+        if fold(name) in lex.place_types:
+            continue  # "en Colchane, Región de Tarapacá": a type word, not a name
         if doc.is_boilerplate(s) or name.lower() in _NOT_A_PLACE or name.isupper():
             continue
         if name.split()[0].lower() in _NOT_A_PLACE:
@@ -562,6 +583,15 @@ def find_unknown_places(
         if not any(k.start < u.end and u.start < k.end for k in kept):
             kept.append(u)
     return sorted(kept, key=lambda u: (u.start, u.end))
+
+
+def _plain_name(name: str, common: frozenset[str]) -> bool:
+    """One word, or up to three capitalised words not all of them common words ("Baga Sola",
+    "Dar Zaghawa"; not "Human Rights")."""
+    words = name.split()
+    if len(words) == 1:
+        return True
+    return len(words) <= 3 and not all(fold(w) in common for w in words)
 
 
 def _is_common(word: str, common: frozenset[str]) -> bool:
