@@ -41,6 +41,8 @@ def numbers(text: str) -> list[tuple[str, float, str, str]]:
         ("530,000\nOutpatient consultations", 530_000),
         ("more than one million people", 1_000_000),
         ("22.59 million habitants", 22_590_000),
+        ("22’400 consultations aux urgences", 22_400),  # Swiss grouping (MSF Geneva)
+        ("plus de 4'000 interventions", 4_000),
     ],
 )
 def test_number_forms(text: str, value: float) -> None:
@@ -107,7 +109,10 @@ def test_thousands_with_comma_round_trip(n: int) -> None:
     assert parse_digits(f"{n:,}") == n
 
 
-@given(st.integers(min_value=1000, max_value=999_999_999), st.sampled_from([".", " ", "\u00a0"]))
+@given(
+    st.integers(min_value=1000, max_value=999_999_999),
+    st.sampled_from([".", " ", "\u00a0", "’", "'"]),
+)
 def test_thousands_with_other_separators_round_trip(n: int, sep: str) -> None:
     assert parse_digits(f"{n:,}".replace(",", sep)) == n
 

@@ -18,7 +18,8 @@ Unit = Literal["count", "percent", "money"]
 
 _DIGITS = re.compile(
     r"(?<![\w.,/\-])"
-    r"(?P<int>\d{1,3}(?:(?P<sep>[,.\u00a0\u202f ])\d{3}(?![\d]))(?:(?P=sep)\d{3}(?!\d))*|\d+)"
+    # thousands grouped by a comma, a dot, a space or (Swiss usage) an apostrophe: "22’400"
+    r"(?P<int>\d{1,3}(?:(?P<sep>[,.\u00a0\u202f '’])\d{3}(?![\d]))(?:(?P=sep)\d{3}(?!\d))*|\d+)"
     r"(?P<dec>[.,]\d+(?![.,]?\d))?"
 )
 _ANY_DIGITS = re.compile(r"\d+")
@@ -79,7 +80,7 @@ def parse_digits(token: str) -> float:
     if m is None:
         digits = re.sub(r"[^\d.,]", "", token)
         return float(digits.replace(",", ".")) if digits else 0.0
-    integer = re.sub(r"[,. ]", "", m.group("int"))
+    integer = re.sub(r"[,. '’]", "", m.group("int"))
     decimal = m.group("dec")
     value = float(integer)
     if decimal:
