@@ -515,3 +515,31 @@ def test_a_town_of_two_capitalised_words_after_a_preposition_in_a_work_sentence(
         "Tchad. En 2016, MSF a dispensé 81 000 consultations médicales à Baga Sola.\n"
     )
     assert "Baga Sola" in {p.label for p in extraction.places}
+
+
+def test_two_equal_figures_of_one_list_are_not_a_repeat() -> None:
+    extraction = extract_text(
+        "Bangladesh. In 2017, BRAC repaired 16 bathing cubicles, 13 deep tube wells and 13 "
+        "shallow tube wells.\n"
+    )
+    assert sorted(f.value for f in extraction.outcomes) == [13, 13, 16]
+
+
+def test_a_second_figure_with_its_noun_left_out_counts_the_first_one_s() -> None:
+    extraction = extract_text(
+        "Chile. Al momento, Cruz Roja Chilena ha entregado 56 kits de alimentos para viajeros y "
+        "50 de abrigo.\n"
+    )
+    assert sorted(f.value for f in extraction.outcomes) == [50, 56]
+
+
+def test_beds_requests_and_calls_are_counted_things() -> None:
+    for text, value in (
+        (
+            "Afghanistan. In 2014, MSF increased the capacity of the Kunduz trauma centre to 70 beds.",
+            70,
+        ),
+        ("Burkina Faso. En 2021, le CICR a ouvert 300 demandes de recherche.", 300),
+        ("Chile. La Cruz Roja Chilena realizó 11 llamadas a familiares.", 11),
+    ):
+        assert [f.value for f in extract_text(text).outcomes] == [value], text

@@ -133,7 +133,7 @@ def extract_report(report: Report, lex: Lexicons | None = None) -> Extraction:
             for fig in figures:
                 if fig.year is None and fig.kind == "outcome" and _listed(doc, fig):
                     fig.year, fig.year_source = only, "document"
-    figures, repeats = merge_repeats(figures)
+    figures, repeats = merge_repeats(figures, doc.text)
     unclassified.extend(repeats)
     if country_code is None:
         for unknown in unknown_places:

@@ -862,8 +862,11 @@ def extract_figures(
             continue
         counted, c_start, c_end = _counted(ctx, number, sentence)
         peer = _coordinated(ctx, figures, number, sentence)
-        if peer is not None and (not counted or _LOCATIVE.match(counted)):
-            counted = peer.counted  # "104,873 persons in Sofala, 37,560 in Manica"
+        elided = _ELIDED_NOUN.match(doc.text, number.end, max(number.end, c_start))
+        if peer is not None and (not counted or _LOCATIVE.match(counted) or elided):
+            # "104,873 persons in Sofala, 37,560 in Manica"; "56 kits de alimentos y 50 de
+            # abrigo": the second figure counts what the first does
+            counted = peer.counted
         if not counted:
             kind, reason = _classify(ctx, number, sentence, number.end)
             skip(reason if kind is None and reason else "nothing counted follows the number")
@@ -953,6 +956,7 @@ def extract_figures(
     return figures, unclassified
 
 
+_ELIDED_NOUN = re.compile(r"\s+(?:de|del|d['’]|of)\s*$", re.IGNORECASE)
 _LOCATIVE = re.compile(r"(?:in|en|à|dans|au|aux|at)\s", re.IGNORECASE)
 # what may stand between two figures of one list: the first one's place, then ", " or "and"
 _COORDINATED_GAP = re.compile(
@@ -1166,7 +1170,7 @@ def infer_document_year(figures: list[Figure], doc: Document) -> int | None:
     return year if count >= 2 else None
 
 
-def merge_repeats(figures: list[Figure]) -> tuple[list[Figure], list[Unclassified]]:
+def merge_repeats(figures: list[Figure], text: str) -> tuple[list[Figure], list[Unclassified]]:
     """A key-figures box and the body often state the same figure: keep one, say so."""
     kept: list[Figure] = []
     repeats: list[Unclassified] = []
@@ -1178,6 +1182,7 @@ def merge_repeats(figures: list[Figure]) -> tuple[list[Figure], list[Unclassifie
                 if k.value == fig.value
                 and k.kind == fig.kind
                 and k.unit == fig.unit
+                and not _side_by_side(k, fig, text)
                 and (
                     k.indicator == fig.indicator
                     or k.counted.lower() == fig.counted.lower()
@@ -1205,6 +1210,18 @@ def merge_repeats(figures: list[Figure]) -> tuple[list[Figure], list[Unclassifie
             )
         )
     return kept, repeats
+
+
+def _side_by_side(a: Figure, b: Figure, text: str) -> bool:
+    """ "13 deep tube wells and 13 shallow tube wells": two things counted in one clause list,
+    no repeat (a page restates a figure in another sentence or line)."""
+    first, second = sorted((a, b), key=lambda f: f.start)
+    between = text[first.end : second.start]
+    return a.counted.lower() != b.counted.lower() and bool(_LIST_JOINT.fullmatch(between))
+
+
+# what joins two figures of one list: "13 deep tube wells and 13 shallow tube wells"
+_LIST_JOINT = re.compile(r"[^.!?;:\n]{0,30}?(?:,|\band\b|\bet\b|\by\b|\be\b)[^.!?;:\n\d]{0,12}")
 
 
 def _richness(fig: Figure) -> tuple[int, int, int, int]:
