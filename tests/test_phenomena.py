@@ -543,3 +543,15 @@ def test_beds_requests_and_calls_are_counted_things() -> None:
         ("Chile. La Cruz Roja Chilena realizó 11 llamadas a familiares.", 11),
     ):
         assert [f.value for f in extract_text(text).outcomes] == [value], text
+
+
+def test_children_at_risk_or_suffering_are_the_situation() -> None:
+    for text in (
+        "Nigeria. Acción contra el Hambre trabaja en Nigeria. Hay 800.000 niños en riesgo de "
+        "desnutrición en el norte.",
+        "Cameroun. ALIMA intervient au Cameroun. 41 000 enfants de moins de 5 ans souffrent de "
+        "malnutrition aiguë sévère dans l’Extrême-Nord.",
+    ):
+        extraction = extract_text(text)
+        assert extraction.outcomes == [], text
+        assert len(extraction.context_figures) == 1, text
