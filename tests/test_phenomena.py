@@ -536,7 +536,8 @@ def test_a_second_figure_with_its_noun_left_out_counts_the_first_one_s() -> None
 def test_beds_requests_and_calls_are_counted_things() -> None:
     for text, value in (
         (
-            "Afghanistan. In 2014, MSF increased the capacity of the Kunduz trauma centre to 70 beds.",
+            "Afghanistan. In 2014, MSF increased the capacity of the Kunduz trauma centre to "
+            "70 beds.",
             70,
         ),
         ("Burkina Faso. En 2021, le CICR a ouvert 300 demandes de recherche.", 300),
@@ -555,3 +556,20 @@ def test_children_at_risk_or_suffering_are_the_situation() -> None:
         extraction = extract_text(text)
         assert extraction.outcomes == [], text
         assert len(extraction.context_figures) == 1, text
+
+
+def test_a_movement_page_names_national_societies_as_partners() -> None:
+    extraction = extract_text(
+        "Uganda. The Uganda Red Cross Society and the International Federation of Red Cross and "
+        "Red Crescent Societies (IFRC) are scaling up water treatment for 86,000 refugees. The "
+        "new facility was set up by specialists from IFRC and the Swedish, Austrian and German "
+        "Red Cross Societies. A Charity Red Cross appeal is not a society.\n"
+    )
+    assert extraction.publisher is not None and extraction.publisher.label.startswith(
+        "International Federation"
+    )
+    names = {p.label for p in extraction.partners}
+    assert {"Swedish Red Cross", "Austrian Red Cross", "German Red Cross"} <= {
+        n for p in extraction.partners for n in p.names
+    } | names
+    assert not any("Charity" in n for p in extraction.partners for n in p.names)

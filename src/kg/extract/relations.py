@@ -8,13 +8,16 @@ from kg.extract.entities import OrgMention, PlaceMention, name_at, place_ref
 from kg.extract.figures import Context, _cue_in, _sentence_bounds, _sentence_year
 from kg.extract.lexicons import Lexicons
 from kg.extract.numbers import NumberMention
-from kg.extract.text import Document
+from kg.extract.text import Document, fold
 from kg.model import Figure, Named, Partner, PlaceRef, Presence
 from kg.namespaces import entity, slugify
 
 GOVERNMENT = "https://w3id.org/humanitarian-kg/ontology#GovernmentBody"
 DONOR = "https://w3id.org/humanitarian-kg/ontology#Donor"
 ROLE = "https://w3id.org/humanitarian-kg/id/role/"
+
+
+_ACRONYM_AFTER = re.compile(r"\s*(\([A-Z][A-Za-z0-9&\-]{1,14}\))")
 
 
 def find_partners(ctx: Context, orgs: list[OrgMention], country: str | None) -> list[Partner]:
@@ -24,7 +27,9 @@ def find_partners(ctx: Context, orgs: list[OrgMention], country: str | None) -> 
     found: dict[tuple[str, str], Partner] = {}
     named_at: dict[tuple[str, str], tuple[int, int]] = {}  # where each partner is named
 
-    def add(mention: OrgMention, role: str, start: int, end: int) -> None:
+    def add(
+        mention: OrgMention, role: str, start: int, end: int, written: str | None = None
+    ) -> None:
         if mention.iri == ctx.publisher_iri:
             return
         if mention.org_type == GOVERNMENT and not role.endswith("/funder"):
@@ -32,7 +37,9 @@ def find_partners(ctx: Context, orgs: list[OrgMention], country: str | None) -> 
         if mention.org_type == DONOR and role.endswith("/partner"):
             role = ROLE + "funder"
         key = (mention.iri, role)
-        surface = " ".join(doc.text[mention.start : mention.end].split())
+        surface = written or " ".join(doc.text[mention.start : mention.end].split())
+        defined = _ACRONYM_AFTER.match(doc.text, mention.end)
+        forms = [surface, f"{surface} {defined.group(1)}"] if defined else [surface]
         if key not in found:
             named_at[key] = (mention.start, mention.end)
             found[key] = Partner(
@@ -44,7 +51,8 @@ def find_partners(ctx: Context, orgs: list[OrgMention], country: str | None) -> 
                 end=end,
                 acronym=mention.acronym,
                 new=mention.new,
-                names=tuple(dict.fromkeys([surface, mention.label, *mention.names])),
+                # as written, with the acronym the text gives after it: "… Réfugiés (DRC)"
+                names=tuple(dict.fromkeys([*forms, mention.label, *mention.names])),
             )
 
     for cue in doc.found(lex.roles):
@@ -120,6 +128,9 @@ def find_partners(ctx: Context, orgs: list[OrgMention], country: str | None) -> 
         if owned:
             for gov in _government_names(ctx, sentence.start, sentence.end, country):
                 add(gov, ROLE + "government-counterpart", gov.start, gov.end)
+    if _in_the_movement(ctx):  # an IFRC page: the national societies it names work with it
+        for mention, name in _movement_members(ctx):
+            add(mention, ROLE + "partner", mention.start, mention.end, name)
     # "Ministry of Interior" inside "the Libyan Ministry of Interior" named by a cue
     for (iri, role), (start, end) in list(named_at.items()):
         if any(
@@ -524,4 +535,80 @@ def national_presences(
                 end=fig.end,
             )
         )
+    return out
+
+
+MOVEMENT = "https://w3id.org/humanitarian-kg/ontology#RedCrossRedCrescent"
+# a national society: "Vanuatu Red Cross", "the Uganda, Swedish, Austrian and German Red Cross
+# Societies", "Croix-Rouge suédoise", "Cruz Roja Chilena"
+_SOCIETY_EN = re.compile(
+    r"(?P<names>[A-Z][\w'’-]+(?:\s*,\s*[A-Z][\w'’-]+)*(?:,?\s+and\s+[A-Z][\w'’-]+)?)\s+"
+    r"(?P<head>Red\s+(?:Cross|Crescent))(?:\s+Societ(?:y|ies))?\b"
+)
+_SOCIETY_FR_ES = re.compile(
+    r"\b(?P<head>Croix-Rouge|Croissant-Rouge|Cruz\s+Roja|Media\s+Luna\s+Roja)\s+"
+    r"(?P<names>[A-Za-zÀ-ÿ]{4,}(?:(?:\s*,\s*|\s+(?:et|y)\s+)[A-Za-zÀ-ÿ]{4,})*)"
+)
+_NOT_A_SOCIETY = {
+    "international",
+    "the",
+    "a",
+    "our",
+    "regional",
+    "national",
+    "global",
+    "british red",
+    "de",
+    "del",
+    "et",
+    "y",
+    "en",
+    "pour",
+    "para",
+    "internationale",
+    "internacional",
+    "and",
+}
+
+
+def _in_the_movement(ctx: Context) -> bool:
+    iri = ctx.publisher_iri
+    if iri is None:
+        return False
+    concept = ctx.lex.reference.organisations.get(iri)
+    if concept is not None:
+        return concept.org_type == MOVEMENT
+    label = " ".join(ctx.doc.text[m.start : m.end] for m in ctx.publisher_mentions[:1])
+    return bool(re.search(r"Red Cross|Red Crescent|Croix-Rouge|Cruz Roja|Media Luna", label))
+
+
+def _movement_members(ctx: Context) -> list[tuple[OrgMention, str]]:
+    """The national societies a page names, each with its own name, one per qualifier of a
+    shared list ("the Uganda, Swedish and German Red Cross Societies")."""
+    doc, lex = ctx.doc, ctx.lex
+    out: list[tuple[OrgMention, str]] = []
+    for regex, english in ((_SOCIETY_EN, True), (_SOCIETY_FR_ES, False)):
+        for m in regex.finditer(doc.text):
+            if doc.is_boilerplate(m.start()):
+                continue
+            head = " ".join(m.group("head").split())
+            for q in re.finditer(r"[A-Za-zÀ-ÿ][\w'’-]*", m.group("names")):
+                word = q.group(0)
+                if word.lower() in _NOT_A_SOCIETY or (english and not word[0].isupper()):
+                    continue
+                name = f"{word} {head}" if english else f"{head} {word}"
+                start = m.start("names") + q.start()
+                iris = lex.organisations.iris(name)
+                if not iris and not lex.gazetteer.find_countries(word, fold(word)):
+                    continue  # "Charity Red Cross": no country's society
+                if iris:
+                    iri = sorted(iris)[0]
+                    label = lex.reference.organisations[iri].label
+                    mention = OrgMention(start, start + len(word), iri, label, org_type=MOVEMENT)
+                else:
+                    iri = str(entity("org", slugify(name)))
+                    mention = OrgMention(
+                        start, start + len(word), iri, name, new=True, org_type=MOVEMENT
+                    )
+                out.append((mention, name))
     return out
