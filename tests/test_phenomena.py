@@ -573,3 +573,17 @@ def test_a_movement_page_names_national_societies_as_partners() -> None:
         n for p in extraction.partners for n in p.names
     } | names
     assert not any("Charity" in n for p in extraction.partners for n in p.names)
+
+
+def test_a_page_in_the_first_person_naming_one_agency_is_that_agency_s() -> None:
+    text = (
+        "En 2010, el Ministerio de Salud elaboró las directrices nacionales con el apoyo de "
+        "Acción contra el Hambre.\nEstamos enfocados en ayudar a las comunidades. Desde que "
+        "trabajamos en Nigeria, hemos apoyado a 200 centros de salud.\n"
+    )
+    extraction = extract_text(text)
+    assert extraction.publisher is not None
+    assert extraction.publisher.label == "Action Against Hunger"
+    assert extraction.publisher_confidence == "low"
+    two = extract_text(text + "También trabajamos con UNICEF.\n")
+    assert two.publisher is None  # two agencies named: which one speaks is not plain

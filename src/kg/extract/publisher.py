@@ -175,11 +175,34 @@ def find_publisher(
     best = max(candidates.values(), key=lambda c: (c.score, -c.spans[0][0], c.iri))
     best.evidence.append(f"named {len(best.spans)} times")
     if best.score <= 0:
-        return Publisher(None, "none", [], [])
+        only = _only_organisation(candidates, doc, lex)
+        if only is None:
+            return Publisher(None, "none", [], [])
+        return Publisher(Named(only.label, only.iri), "low", only.evidence, sorted(only.spans))
     confidence: Confidence = (
         "high" if best.score >= HIGH else "medium" if best.score >= MEDIUM else "low"
     )
     return Publisher(Named(best.label, best.iri), confidence, best.evidence, sorted(best.spans))
+
+
+def _only_organisation(
+    candidates: dict[str, Candidate], doc: Document, lex: Lexicons
+) -> Candidate | None:
+    """A page that speaks as "we" ("hemos dado formación…") and names one organisation that
+    is neither a government body nor a donor: that organisation is who speaks."""
+    we = len(doc.found(lex.cues["ownership"]))
+    agencies = [
+        c
+        for c in candidates.values()
+        if c.known
+        and (concept := lex.reference.organisations.get(c.iri)) is not None
+        and concept.org_type not in (GOVERNMENT, DONOR)
+        and not c.iri.endswith("/un")
+    ]
+    if we < 2 or len(agencies) != 1:
+        return None
+    agencies[0].evidence.append(f"the one organisation a page in the first person names ({we})")
+    return agencies[0]
 
 
 def _candidates(
