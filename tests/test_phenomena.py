@@ -577,7 +577,8 @@ def test_a_movement_page_names_national_societies_as_partners() -> None:
 
 def test_a_page_in_the_first_person_naming_one_agency_is_that_agency_s() -> None:
     text = (
-        "En 2010, el Ministerio de Salud elaboró las directrices nacionales con el apoyo de "
+        "Nigeria\nEn 2010, el Ministerio de Salud elaboró las directrices nacionales con el "
+        "apoyo de "
         "Acción contra el Hambre.\nEstamos enfocados en ayudar a las comunidades. Desde que "
         "trabajamos en Nigeria, hemos apoyado a 200 centros de salud.\n"
     )
@@ -585,5 +586,5 @@ def test_a_page_in_the_first_person_naming_one_agency_is_that_agency_s() -> None
     assert extraction.publisher is not None
     assert extraction.publisher.label == "Action Against Hunger"
     assert extraction.publisher_confidence == "low"
-    two = extract_text(text + "También trabajamos con UNICEF.\n")
-    assert two.publisher is None  # two agencies named: which one speaks is not plain
+    partner = extract_text(text + "También trabajamos con UNICEF.\n")
+    assert partner.publisher == extraction.publisher  # UNICEF works with "us": not "us"

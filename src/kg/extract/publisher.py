@@ -198,11 +198,27 @@ def _only_organisation(
         and (concept := lex.reference.organisations.get(c.iri)) is not None
         and concept.org_type not in (GOVERNMENT, DONOR)
         and not c.iri.endswith("/un")
+        and not _partner_of_we(c, doc, lex)
     ]
     if we < 2 or len(agencies) != 1:
         return None
     agencies[0].evidence.append(f"the one organisation a page in the first person names ({we})")
     return agencies[0]
+
+
+def _partner_of_we(cand: Candidate, doc: Document, lex: Lexicons) -> bool:
+    """ "nos équipes ont réhabilité … en complémentarité avec la Croix-Rouge suédoise": named as
+    a partner in a sentence where "we" act, so not "we"."""
+    partnered = any(e.startswith("named as") for e in cand.evidence)
+    for start, _end in cand.spans:
+        sentence = doc.sentence_at(start)
+        if (
+            partnered
+            and sentence is not None
+            and doc.found(lex.cues["ownership"], sentence.start, sentence.end)
+        ):
+            return True
+    return False
 
 
 def _candidates(
