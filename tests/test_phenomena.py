@@ -588,3 +588,12 @@ def test_a_page_in_the_first_person_naming_one_agency_is_that_agency_s() -> None
     assert extraction.publisher_confidence == "low"
     partner = extract_text(text + "También trabajamos con UNICEF.\n")
     assert partner.publisher == extraction.publisher  # UNICEF works with "us": not "us"
+
+
+def test_the_publisher_s_own_sentence_names_its_sector_beside_the_situation() -> None:
+    extraction = extract_text(
+        "Uganda. The Uganda Red Cross Society is scaling up water and sanitation services "
+        "as thousands of refugees fleeing South Sudan arrive daily. It "
+        "supplied 400,000 litres a day in 2017.\n"
+    )
+    assert "WASH" in {s.label for s in extraction.sectors}

@@ -1006,12 +1006,12 @@ def work_sectors(ctx: Context) -> list[str]:
         kind = ctx.section_kinds.get(sentence.section)
         if kind in ("context", "target", "funding"):
             continue
-        working = (
-            _owned(ctx, sentence)
-            or kind == "outcome"
-            or bool(ctx.cues_between("outcome-verb", sentence.start, sentence.end))
-        )
-        if working and not ctx.cues_between("context", sentence.start, sentence.end):
+        owned = _owned(ctx, sentence) or kind == "outcome"
+        working = owned or bool(ctx.cues_between("outcome-verb", sentence.start, sentence.end))
+        # "IFRC is scaling up water treatment … as refugees stream in": the publisher's own
+        # sentence names its work even beside the situation; a sentence with only a verb of
+        # work and words of the situation may be about someone else's
+        if working and (owned or not ctx.cues_between("context", sentence.start, sentence.end)):
             spans.append((sentence.start, sentence.end))
     for index, section in enumerate(doc.sections):
         if section.heading and ctx.section_kinds.get(index) == "outcome":
