@@ -597,3 +597,17 @@ def test_the_publisher_s_own_sentence_names_its_sector_beside_the_situation() ->
         "supplied 400,000 litres a day in 2017.\n"
     )
     assert "WASH" in {s.label for s in extraction.sectors}
+
+
+def test_returns_crossings_arrivals_and_famine_are_the_situation() -> None:
+    for text in (
+        "Somalia. WFP assisted 1.2 million people in 2024. Some 323,000 people are in IPC "
+        "Phase 4 (Emergency).",
+        "Libya. UNHCR evacuated 1,858 refugees in 2018. Some 20,129 persons arrived in Italy "
+        "by sea in 2018.",
+        "Perú. Save the Children atendió a 5.000 niños en 2019. Más de 728.120 venezolanos "
+        "cruzaron la frontera en 2019.",
+    ):
+        extraction = extract_text(text)
+        assert len(extraction.outcomes) == 1, text
+        assert len(extraction.context_figures) == 1, text
