@@ -611,3 +611,38 @@ def test_returns_crossings_arrivals_and_famine_are_the_situation() -> None:
         extraction = extract_text(text)
         assert len(extraction.outcomes) == 1, text
         assert len(extraction.context_figures) == 1, text
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "Kenya. In 2023, CARE reached 12,000 people through its partners ALDEF and WASDA.",
+            {("ALDEF", "implementing-partner"), ("WASDA", "implementing-partner")},
+        ),
+        (
+            "Kenya. In 2023, CARE worked alongside the County Government of Turkana to reach "
+            "12,000 people.",
+            {("County Government of Turkana", "government-counterpart")},
+        ),
+        (
+            "Niger. En 2023, CARE a appuyé 12 000 personnes en collaboration avec la Direction "
+            "régionale de la santé de Maradi.",
+            {("Direction régionale de la santé de Maradi", "government-counterpart")},
+        ),
+        (
+            "Kenya. Thanks to the support of the Government of Japan, CARE reached 12,000 people "
+            "in 2023.",
+            {("Government of Japan", "funder")},
+        ),
+        (
+            "El Salvador. El programa atendió a 3.000 niños en conjunto con SAHF – Salvadoran "
+            "American Humanitarian Foundation - fundación hermana de FUSAL.",
+            {("Salvadoran American Humanitarian Foundation", "partner")},
+        ),
+    ],
+)
+def test_partner_names_after_cues_in_lists_public_bodies_and_acronyms(
+    text: str, expected: set[tuple[str, str]]
+) -> None:
+    assert {(p.label, p.role) for p in extract_text(text).partners} == expected

@@ -677,11 +677,11 @@ def name_at(
         # (not the bare word "ONG")
         found = (
             _name_here(doc, lex, described.end(), limit, country)
-            or _acronym_name(text, described.end())
+            or _acronym_name(text, described.end(), lex)
             or found
         )
     if found is None and cued:
-        found = _bare_name(doc, lex, pos, limit)
+        found = _bare_name(doc, lex, pos, limit) or _acronym_name(text, pos, lex)
     if found is None:  # "avec notre partenaire de mise en œuvre, le Réseau …"
         aside = re.match(
             r"[^,.;:\n(]{1,60},\s*(?:in particular|notably|especially|including|notamment|"
@@ -695,13 +695,22 @@ def name_at(
     return found
 
 
-def _acronym_name(text: str, pos: int) -> OrgMention | None:
-    """ "l'ONG nationale DEMTOU": a name in capitals after a word that says it is an NGO."""
+def _acronym_name(text: str, pos: int, lex: Lexicons) -> OrgMention | None:
+    """ "l'ONG nationale DEMTOU": a name in capitals after a word that says it is an NGO;
+    "SAHF – Salvadoran American Humanitarian Foundation": with the full name after a dash."""
     m = re.match(r"[A-Z][A-Z0-9&]{2,11}(?![\w’'-])", text[pos:])
     if m is None:
         return None
-    name = m.group(0)
-    return OrgMention(pos, pos + len(name), str(entity("org", slugify(name))), name, name, new=True)
+    acronym = m.group(0)
+    end = pos + len(acronym)
+    dash = re.match(r"[ \t]+[–—-][ \t]+(?=[A-ZÀ-Ý])", text[end:])
+    if dash:
+        full_end = _proper_name_end(text, end + dash.end(), min(len(text), end + 120), lex)
+        full = text[end + dash.end() : full_end] if full_end else ""
+        if any(w in lex.org_words for w in re.findall(r"\w+", fold(full))):
+            iri = str(entity("org", slugify(full)))
+            return OrgMention(pos, end + dash.end() + len(full), iri, full, acronym, new=True)
+    return OrgMention(pos, end, str(entity("org", slugify(acronym))), acronym, acronym, new=True)
 
 
 # words that may follow an organisation's name: the sentence goes on, the name is whole
@@ -712,15 +721,46 @@ _AFTER_A_NAME = frozenset(
 )
 
 
+# words after which a public body's name has ended: "… de Maradi pour …", "… with …"
+_NAME_STOPS = frozenset(
+    "pour para for to afin dans in en à a au aux avec with con qui que who which that et and y "
+    "ou or o sur on dont whose lors during durante pendant".split()
+)
+
+
+def _public_body_end(text: str, end: int, limit: int, lex: Lexicons) -> int:
+    """ "Direction régionale de la santé de Maradi", "ministère de la santé publique": a public
+    body's name goes on in lower case, up to a word that starts the rest of the sentence."""
+    cursor, best, extra = end, end, 0
+    while extra < 8:
+        word = re.match(r"[ \t]+([^\W\d_][\w'’-]*)", text[cursor:limit])
+        if word is None:
+            break
+        folded = fold(word.group(1)).rstrip("'’")
+        if folded in _NAME_STOPS:
+            break
+        cursor += word.end()
+        extra += 1
+        if folded not in lex.name_joiners and not word.group(1).endswith(("'", "’")):
+            best = cursor  # a name ends on a word, not on "de la"
+    return best
+
+
 def _bare_name(doc: Document, lex: Lexicons, pos: int, limit: int) -> OrgMention | None:
     text = doc.text
     end = _proper_name_end(text, pos, limit, lex)
     if end is None:
         return None
     end = _first_of_two(text, pos, end, lex)
+    nationality = _NATIONALITY_AFTER.match(text, end, limit)
+    if nationality:  # "grâce au financement de la Coopération suisse"
+        end = nationality.end()
     name = text[pos:end]
+    two = re.fullmatch(r"([A-Z][A-Z0-9&]{1,11})\s+(?:and|et|y|e)\s+[A-Z][A-Z0-9&]{1,11}", name)
+    if two:  # "through its partners ALDEF and WASDA": the first; the list gives the rest
+        name, end = two.group(1), pos + len(two.group(1))
     capitalised = re.findall(r"(?<![\w’'])[A-ZÀ-Ý][\w’'-]*", name)
-    if len(capitalised) < 2 or "\n" in name:
+    if len(capitalised) < (1 if nationality or two else 2) or "\n" in name:
         return None
     after = re.match(r"\s+([a-zà-ÿ]+)", text[end : end + 20])
     if after and after.group(1) not in _AFTER_A_NAME:
@@ -789,6 +829,10 @@ def _name_here(
     if name_end is None:
         return None
     name_end = _first_of_two(text, pos, name_end, lex)
+    head = fold(text[pos:name_end]).split()
+    if len(head) == 1 and head[0] in lex.government_words:
+        # only the head is capitalised or a government word: "Direction régionale de la santé"
+        name_end = _public_body_end(text, name_end, limit, lex)
     nationality = _NATIONALITY_AFTER.match(text, name_end, limit)
     if nationality and any(
         w in lex.org_words for w in re.findall(r"\w+", fold(text[pos:name_end]))

@@ -139,10 +139,13 @@ def find_partners(ctx: Context, orgs: list[OrgMention], country: str | None) -> 
         ):
             del found[(iri, role)]
     specific = {iri for iri, role in found if not role.endswith("/partner")}
+    funders = {iri for iri, role in found if role.endswith("/funder")}
     partners = [
         p
         for (iri, role), p in found.items()
-        if iri not in specific or not role.endswith("/partner")
+        if (iri not in specific or not role.endswith("/partner"))
+        # "thanks to the support of the Government of Japan": a donor, not a counterpart
+        and (iri not in funders or not role.endswith("/government-counterpart"))
     ]
     return sorted(partners, key=lambda p: (p.start, p.iri, p.role))
 
@@ -213,7 +216,7 @@ def _listed_after(
         )
         if not gap or not gap.group(0).strip():
             break
-        following = name_at(doc, lex, current.end + gap.end(), country)
+        following = name_at(doc, lex, current.end + gap.end(), country, cued=True)
         if following is None:  # "funded by ECHO and Germany"
             following = _country_donor_at(doc, lex, current.end + gap.end())
         if following is None:
