@@ -137,3 +137,20 @@ def test_any_text_gives_spans_that_are_exact_substrings(text: str) -> None:
     for n in find_numbers(text, fold(text), lex):
         assert text[n.start : n.end] == n.text
         assert n.value >= 0
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Millions of its people are dependent on food aid",
+        "des milliers de familles ont fui",
+        "brindamos asistencia a decenas de miles de nigerianos",
+    ],
+)
+def test_vague_plurals_are_no_numbers(text: str) -> None:
+    assert [n for n in numbers(text) if n[3] == "figure"] == []
+
+
+def test_a_currency_code_beside_a_number_makes_it_money() -> None:
+    found = numbers("distributed 60,000.00 LKR and XOF 5 000 000 to 12 all-women groups")
+    assert [(n[1], n[2]) for n in found] == [(60_000, "money"), (5_000_000, "money"), (12, "count")]

@@ -322,6 +322,11 @@ def _iso3166_2_english() -> dict[str, list[str]]:
     return out
 
 
+def currency_codes() -> frozenset[str]:
+    """The ISO 4217 currency codes, from pycountry's data: a number beside one is money."""
+    return frozenset(c.alpha_3 for c in pycountry.currencies)
+
+
 def _common_words() -> frozenset[str]:
     """The most frequent words of English, French and Spanish (`data/lexicon/common-words.csv`)."""
     path = resources.asset_dir("lexicon") / "common-words.csv"

@@ -8,7 +8,14 @@ from kg.extract.matcher import Matcher
 from kg.extract.numbers import NumberLexicon
 from kg.extract.text import fold
 from kg.gazetteer import Gazetteer, load_gazetteer
-from kg.reference import Concept, Reference, Term, _common_words, load_reference
+from kg.reference import (
+    Concept,
+    Reference,
+    Term,
+    _common_words,
+    currency_codes,
+    load_reference,
+)
 
 
 @dataclass
@@ -60,6 +67,7 @@ def build_lexicons(reference: Reference) -> Lexicons:
         currency=tuple(words.get("currency", {})),
         months=_with_folded(words.get("month", {})),
         count_nouns=frozenset(words.get("count-noun", {})),
+        currency_codes=currency_codes(),
     )
     return Lexicons(
         reference=reference,

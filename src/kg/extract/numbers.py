@@ -70,6 +70,8 @@ class NumberLexicon:
     currency: tuple[str, ...]
     months: frozenset[str]
     count_nouns: frozenset[str]
+    # ISO 4217 codes, matched in capitals beside a number: "60,000.00 LKR", "XOF 5 000 000"
+    currency_codes: frozenset[str] = frozenset()
 
 
 def parse_digits(token: str) -> float:
@@ -141,7 +143,9 @@ def _digit_mention(text: str, folded: str, m: re.Match[str], lex: NumberLexicon)
     if pct:
         unit = "percent"
         scale_end += pct
-    if _currency_near(folded, start, scale_end, lex):
+    if _currency_near(folded, start, scale_end, lex) or _currency_code_near(
+        text, start, scale_end, lex.currency_codes
+    ):
         unit = "money"
     span_text = text[start:scale_end]
     is_plain = m.group("sep") is None and m.group("dec") is None and scale is None
@@ -194,6 +198,16 @@ def _currency_near(folded: str, start: int, end: int, lex: NumberLexicon) -> boo
         before_re.search(folded, max(0, start - 8), start)
         or after_re.match(folded, end, min(len(folded), end + 14))
     )
+
+
+_CODE_BEFORE = re.compile(r"(?<![\w])([A-Z]{3})\s?$")
+_CODE_AFTER = re.compile(r"\s?([A-Z]{3})(?![\w])")
+
+
+def _currency_code_near(text: str, start: int, end: int, codes: frozenset[str]) -> bool:
+    before = _CODE_BEFORE.search(text, max(0, start - 4), start)
+    after = _CODE_AFTER.match(text, end, min(len(text), end + 4))
+    return bool(before and before.group(1) in codes or after and after.group(1) in codes)
 
 
 @cache
@@ -346,12 +360,16 @@ def _number_run(
     kind = words[first][1]
     if kind == "approx":
         return None  # "des centaines", "dizaines de milliers": a vague plural, no figure
-    # "une centaine", "un millier", "una decena": an article and a round number
+    if kind == "scale" and first.endswith("s"):
+        return None  # "Millions of its people", "des milliers de familles": no number
+    # "une centaine", "un millier", "una decena": an article and a round number (not "a
+    # decenas de miles", where "a" is a preposition before a vague plural)
     if (
         kind in {"unit", "article"}
         and words[first][0] == 1
         and i + 1 < len(tokens)
         and words.get(tokens[i + 1][2], (0, ""))[1] == "approx"
+        and not tokens[i + 1][2].endswith("s")
     ):
         return i + 2, words[tokens[i + 1][2]][0]
     # "half a million", "a million", "a thousand"
