@@ -16,7 +16,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from kg.extract.entities import GOVERNMENT, OrgMention, _proper_name_end
+from kg.extract.entities import GOVERNMENT, OrgMention, _proper_name_end, countries_in
 from kg.extract.lexicons import Lexicons
 from kg.extract.text import Document, Line, fold
 from kg.model import Named
@@ -292,7 +292,7 @@ def _candidates(
             if len(squashed) >= 4 and any(squashed in part for part in parts):
                 keep(span)
     names = {name for _, _, name in found}
-    countries = lex.gazetteer.find_countries(text, doc.folded)
+    countries = countries_in(doc, lex.gazetteer)
     for start, _end, name in found:
         if fold(name) in _GENERIC or any(o.start <= start < o.end for o in orgs):
             continue
