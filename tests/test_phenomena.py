@@ -646,3 +646,18 @@ def test_partner_names_after_cues_in_lists_public_bodies_and_acronyms(
     text: str, expected: set[tuple[str, str]]
 ) -> None:
     assert {(p.label, p.role) for p in extract_text(text).partners} == expected
+
+
+def test_national_societies_keep_society_and_french_or_spanish_adjectives() -> None:
+    english = extract_text(
+        "Azerbaijan. In 2022, the ICRC and the Azerbaijan Red Crescent Society delivered food "
+        "to 9,000 people.\n"
+    )
+    assert "Azerbaijan Red Crescent Society" in {n for p in english.partners for n in p.names}
+    french = extract_text(
+        "Togo. En 2008, la Fédération internationale de la Croix-Rouge a appuyé la Croix-Rouge "
+        "togolaise, qui a distribué des kits à 500 familles. La Croix-Rouge visite les sinistrés.\n"
+    )
+    names = {n for p in french.partners for n in p.names}
+    assert "Croix-Rouge togolaise" in names
+    assert "Croix-Rouge visite" not in names  # a verb, no nationality

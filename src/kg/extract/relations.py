@@ -546,7 +546,12 @@ MOVEMENT = "https://w3id.org/humanitarian-kg/ontology#RedCrossRedCrescent"
 # Societies", "Croix-Rouge suédoise", "Cruz Roja Chilena"
 _SOCIETY_EN = re.compile(
     r"(?P<names>[A-Z][\w'’-]+(?:\s*,\s*[A-Z][\w'’-]+)*(?:,?\s+and\s+[A-Z][\w'’-]+)?)\s+"
-    r"(?P<head>Red\s+(?:Cross|Crescent))(?:\s+Societ(?:y|ies))?\b"
+    r"(?P<head>Red\s+(?:Cross|Crescent))(?P<society>\s+Society)?(?:\s+Societies)?\b"
+)
+# the ending of a French or Spanish adjective of nationality: "togolaise", "comorien", "Cubana"
+_NATIONALITY_ENDING = re.compile(
+    r"(?:ais|aise|ain|aine|ien|ienne|ois|oise|ique|ole|ano|ana|eno|ena|ense|eca|ino|ina|esa)$",
+    re.IGNORECASE,
 )
 _SOCIETY_FR_ES = re.compile(
     r"\b(?P<head>Croix-Rouge|Croissant-Rouge|Cruz\s+Roja|Media\s+Luna\s+Roja)\s+"
@@ -599,10 +604,19 @@ def _movement_members(ctx: Context) -> list[tuple[OrgMention, str]]:
                 word = q.group(0)
                 if word.lower() in _NOT_A_SOCIETY or (english and not word[0].isupper()):
                     continue
-                name = f"{word} {head}" if english else f"{head} {word}"
+                single = english and q.group(0) == m.group("names") and m.group("society")
+                # "Azerbaijan Red Crescent Society": the name with its last word when one
+                name = (
+                    f"{word} {head}{' Society' if single else ''}" if english else f"{head} {word}"
+                )
                 start = m.start("names") + q.start()
-                iris = lex.organisations.iris(name)
-                if not iris and not lex.gazetteer.find_countries(word, fold(word)):
+                iris = lex.organisations.iris(name) or lex.organisations.iris(
+                    f"{word} {head}" if english else name
+                )
+                if not iris and not (
+                    lex.gazetteer.find_countries(word, fold(word))
+                    or (not english and _NATIONALITY_ENDING.search(fold(word)))
+                ):
                     continue  # "Charity Red Cross": no country's society
                 if iris:
                     iri = sorted(iris)[0]
