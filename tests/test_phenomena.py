@@ -661,3 +661,16 @@ def test_national_societies_keep_society_and_french_or_spanish_adjectives() -> N
     names = {n for p in french.partners for n in p.names}
     assert "Croix-Rouge togolaise" in names
     assert "Croix-Rouge visite" not in names  # a verb, no nationality
+
+
+def test_a_year_alone_below_the_title_dates_the_page_unless_a_field_names_it() -> None:
+    page = extract_text(
+        "United Republic of Tanzania - Refugees (camps) and asylum-seekers\n\n2017\n\n"
+        "A total of 7,126 family shelters were constructed for new arrivals.\n"
+    )
+    assert page.document_year == 2017
+    assert [f.year for f in page.outcomes] == [2017]
+    field = extract_text(
+        "Cameroun\nDébut de la mission\n2016\nALIMA a réalisé 32 026 consultations prénatales.\n"
+    )
+    assert field.document_year != 2016

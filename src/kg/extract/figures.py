@@ -1115,7 +1115,15 @@ def _unique_places(places: list[PlaceMention]) -> list[PlaceRef]:
 
 
 def title_year(ctx: Context) -> int | None:
-    """ "INONDATIONS 2024 : LA CROIX-ROUGE…": the year in the page's first heading."""
+    """ "INONDATIONS 2024 : LA CROIX-ROUGE…": the year in the page's first heading; or a year
+    alone on a line just below the title ("Tanzania - Refugees\n\n2017"), unless the line
+    above names what the year is of ("Début de la mission\n2016")."""
+    lines = [line for line in ctx.doc.lines if line.text.strip()][:3]
+    for above, line in zip(lines, lines[1:], strict=False):
+        if re.fullmatch(r"\s*(?:19|20)\d\d\s*", line.text) and not _cue_in(
+            ctx, "year-exclusion", above.start, above.end
+        ):
+            return int(line.text.strip())
     for index, section in enumerate(ctx.doc.sections):
         if section.heading:
             # a year, not a date: "updated March 2024" is when the page was written
