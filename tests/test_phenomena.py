@@ -488,6 +488,10 @@ def test_partners_after_a_cue_without_an_organisation_word_and_split_at_an_artic
         "DRC. As part of World Vaccination month, UNICEF vaccinated 4,244 children.\n"
     )
     assert phrase.partners == []
+    project = extract_text(
+        "Mali. In 2022 as part of the AIRE project, ALIMA trained 300 health workers.\n"
+    )
+    assert project.partners == []  # a project's acronym, no partner
 
 
 def test_places_in_spanish_word_order_with_an_arabic_article_or_a_type_word_before() -> None:

@@ -703,6 +703,9 @@ def _acronym_name(text: str, pos: int, lex: Lexicons) -> OrgMention | None:
         return None
     acronym = m.group(0)
     end = pos + len(acronym)
+    after = re.match(r"\s+([a-zà-ÿ]+)", text[end : end + 20])
+    if after and after.group(1) in _NOT_AN_ORGANISATION_AFTER:
+        return None  # "as part of the AIRE project": a project's name, no partner
     dash = re.match(r"[ \t]+[–—-][ \t]+(?=[A-ZÀ-Ý])", text[end:])
     if dash:
         full_end = _proper_name_end(text, end + dash.end(), min(len(text), end + 120), lex)
@@ -744,6 +747,15 @@ def _public_body_end(text: str, end: int, limit: int, lex: Lexicons) -> int:
         if folded not in lex.name_joiners and not word.group(1).endswith(("'", "’")):
             best = cursor  # a name ends on a word, not on "de la"
     return best
+
+
+# nouns after a name in capitals that make it a project's or a campaign's, not a body's
+_NOT_AN_ORGANISATION_AFTER = frozenset(
+    "project projects projet projets proyecto proyectos programme programmes program programs "
+    "programa programas initiative initiatives iniciativa campaign campagne campaña approach "
+    "approche enfoque model modèle modelo method méthode método month mois mes week semaine "
+    "semana day jour día fund fonds fondo appeal appel llamamiento".split()
+)
 
 
 def _bare_name(doc: Document, lex: Lexicons, pos: int, limit: int) -> OrgMention | None:
