@@ -88,11 +88,37 @@ def test_query_formats_and_bound_parameters(store: Path) -> None:
         "--format",
         "tsv",
     )
-    assert code == 0
-    assert len(out.splitlines()) == 1  # header only: the value was bound, not pasted
+    # the value was bound, not pasted: an organisation by that odd name, which is unknown
+    assert code == 1 and out == ""
     code, _, err = kg("query", "outcomes", "--param", "nosuch=1", "--store", str(store))
     assert code == 2
     assert "nosuch" in err
+
+
+def test_a_parameter_that_names_nothing_is_said_with_the_closest_names(store: Path) -> None:
+    code, out, err = kg(
+        "query", "organisations-in", "--param", "place=Tombouctouu", "--store", str(store)
+    )
+    assert code == 1 and out == ""
+    assert "place 'Tombouctouu' matches nothing" in err and "'Tombouctou'" in err
+    code, _, err = kg("query", "outcomes", "--param", "year=2031", "--store", str(store))
+    assert code == 1 and "year '2031' matches nothing" in err
+    code, _, err = kg(
+        "query", "who-what-where", "--param", "sector=Nutrtion", "--store", str(store)
+    )
+    assert code == 1 and "'Nutrition'" in err
+    # a known name that simply has no rows is an empty answer, not an error
+    code, out, _ = kg(
+        "query",
+        "outcomes",
+        "--param",
+        "year=2023",
+        "--param",
+        "place=Ansongo",
+        "--store",
+        str(store),
+    )
+    assert code == 0
 
 
 def test_query_sparql_text(store: Path) -> None:

@@ -149,9 +149,13 @@ def test_named_queries_give_the_rows_of_the_embedded_server(
     store.bulk_extend(quads)
     for params in param_cases(query):
         local, through = named(embedded, query.name, params), named(proxied, query.name, params)
-        assert local.status == through.status == 200, (params, local.text, through.text)
+        assert local.status == through.status, (params, local.text, through.text)
         assert through.body == local.body, params
         expected = run_query(store, query, params)
+        if local.status == 404:  # no rows, a parameter naming nothing in this store: said so
+            assert expected.rows == [] and json.loads(local.body)["unmatched"], params
+            continue
+        assert local.status == 200, (params, local.text)
         assert json.loads(through.body) == json.loads(expected.to_json()), params
 
 
@@ -452,7 +456,8 @@ def test_oxigraph_server_gives_the_rows_of_the_embedded_server(
                     named(embedded, query.name, params),
                     named(server, query.name, params),
                 )
-                assert through.status == local.status == 200, through.text
+                # 404: no rows, and a parameter names nothing in this data (said the same way)
+                assert through.status == local.status in (200, 404), through.text
                 assert through.body == local.body, (query.name, params)
         text = next(q for q in list_queries() if q.name == "who-what-where").text
         fields = (("$param_place", '"Mopti"'),)

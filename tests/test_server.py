@@ -868,6 +868,10 @@ def test_named_query_run_by_name(server: Running, store: ox.Store) -> None:
     assert csv.status == 200 and csv.text == run_query(store, "outcomes", {"year": "2023"}).to_csv()
     assert request(server.url + "/api/queries/organisations-in").status == 400  # place missing
     assert request(server.url + "/api/queries/nothing").status == 404
+    unknown = request(server.url + "/api/queries/organisations-in?place=Tombouctouu")
+    assert unknown.status == 404 and unknown.media_type == "application/json"
+    [miss] = json.loads(unknown.body)["unmatched"]
+    assert miss["param"] == "place" and "Tombouctou" in miss["suggestions"]
 
 
 def test_head(server: Running) -> None:

@@ -21,7 +21,16 @@ from kg.extract import extract_report
 from kg.extract.lexicons import default_lexicons
 from kg.highlight import render as render_html
 from kg.model import Extraction
-from kg.query import QueryError, QueryResult, list_queries, load_query, run_query
+from kg.query import (
+    QueryError,
+    QueryResult,
+    list_queries,
+    load_query,
+    parse_query,
+    run_query,
+    store_lookups,
+    unmatched,
+)
 from kg.reports import ReportError, read_report
 from kg.store import DEFAULT_STORE, StoreError, open_store, recover_store, stats
 from kg.validate import DEFAULT_MAX_BYTES, RDFParseError
@@ -448,10 +457,13 @@ def query(
     else:
         try:
             st = open_store(store)
-            q = load_query(name) if name is not None else sparql
-            result = run_query(st, q, params)  # type: ignore[arg-type]
+            q = load_query(name) if name is not None else parse_query(sparql)  # type: ignore[arg-type]
+            result = run_query(st, q, params)
+            misses = unmatched(q, params, *store_lookups(st)) if not result.rows else []
         except (QueryError, StoreError) as exc:
             raise fail(str(exc), 2) from None
+        if misses:  # an empty answer because a parameter names nothing: say so (exit 1)
+            raise fail("; ".join(m.message() for m in misses), 1)
     if fmt == "json":
         sys.stdout.write(result.to_json() + "\n")
     elif fmt == "csv":

@@ -83,13 +83,14 @@ import csv
 import io
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
+from kg.folding import fold
 from kg.resources import asset_dir, asset_files
 
 PARAM_PREFIX = "param_"
@@ -383,3 +384,102 @@ __all__ = [
     "parse_query",
     "run_query",
 ]
+
+
+# --- parameters that matched nothing -----------------------------------------------------------
+
+HKG_NS = "https://w3id.org/humanitarian-kg/ontology#"
+# what a parameter names, by its name: the class its value must be a name of
+PARAM_CLASSES = {
+    "place": "Place",
+    "country": "Country",
+    "organisation": "Organisation",
+    "sector": "Sector",
+    "indicator": "Indicator",
+    "report": "Report",
+    "role": "PartnerRole",
+}
+Ask = Callable[[str, dict[str, Term]], bool]
+Names = Callable[[str, dict[str, Term]], list[str]]
+
+
+@dataclass(frozen=True)
+class NoMatch:
+    """A parameter whose value names nothing in the store, with the closest known names."""
+
+    param: str
+    value: str
+    suggestions: list[str]
+
+    def message(self) -> str:
+        hint = (
+            f"; did you mean {', '.join(map(repr, self.suggestions))}?" if self.suggestions else ""
+        )
+        return f"{self.param} {self.value!r} matches nothing in the store{hint}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"param": self.param, "value": self.value, "suggestions": self.suggestions}
+
+
+def unmatched(query: NamedQuery, params: dict[str, Any], ask: Ask, names: Names) -> list[NoMatch]:
+    """The parameters of `query` whose value names no place, organisation, sector… (or, for a
+    year, no year) in the store: why a query gave no rows, when it is that. `ask` and `names`
+    run an internal query with bindings where the caller's queries run (the embedded store,
+    a worker, a remote endpoint)."""
+    out = []
+    for p in query.params:
+        value = params.get(p.name)
+        if value is None or not str(value).strip():
+            continue
+        text = str(value).strip()
+        if p.type == "gYear":
+            year = p.term(text)
+            if not ask(internal_query("year-known"), {"year": year}):
+                out.append(NoMatch(p.name, text, closest(text, names(internal_query("years"), {}))))
+            continue
+        cls = PARAM_CLASSES.get(p.name)
+        if cls is None:
+            continue
+        bound: dict[str, Term] = {"class": ox.NamedNode(HKG_NS + cls)}
+        known = ask(internal_query("name-known"), {**bound, "key": ox.Literal(text.lower())})
+        if not known and ":" in text:
+            known = ask(internal_query("name-known"), {**bound, "key": ox.Literal(text)})
+        if not known:
+            choices = names(internal_query("names-of-class"), bound)
+            out.append(NoMatch(p.name, text, closest(text, choices)))
+    return out
+
+
+def closest(value: str, choices: Iterable[str], limit: int = 3) -> list[str]:
+    """The known names nearest to a misspelt one (case and accents ignored), best first."""
+    from rapidfuzz import fuzz, process
+
+    by_key: dict[str, str] = {}
+    for choice in sorted(set(choices)):
+        by_key.setdefault(fold(choice), choice)
+    found = process.extract(
+        fold(value), list(by_key), scorer=fuzz.WRatio, limit=limit, score_cutoff=70
+    )
+    return [by_key[key] for key, _score, _index in found]
+
+
+def store_lookups(store: ox.Store) -> tuple[Ask, Names]:
+    """`ask` and `names` for `unmatched` on the embedded store."""
+
+    def ask(text: str, bindings: dict[str, Term]) -> bool:
+        result = store.query(
+            text,
+            use_default_graph_as_union=True,
+            substitutions={ox.Variable(k): v for k, v in bindings.items()},
+        )
+        return bool(result)
+
+    def names(text: str, bindings: dict[str, Term]) -> list[str]:
+        result = store.query(
+            text,
+            use_default_graph_as_union=True,
+            substitutions={ox.Variable(k): v for k, v in bindings.items()} or None,
+        )
+        return [s["name"].value for s in result]  # type: ignore[union-attr]
+
+    return ask, names

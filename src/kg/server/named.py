@@ -16,7 +16,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg.query import NamedQuery, QueryError, QueryResult, is_answer_column
+from kg.query import NamedQuery, NoMatch, QueryError, QueryResult, Term, is_answer_column, unmatched
 from kg.remote import query_form
 from kg.server.worker import Answer, Job, error
 
@@ -57,10 +57,45 @@ def run_named(
     if not answer.ok:
         return answer
     result = _graph_result(answer.body) if graph else _select_result(answer.body)
+    if not result.rows:
+        misses = _unmatched(run, query, given)
+        if misses:  # no rows because a parameter names nothing: 404, with the closest names
+            text = json.dumps(
+                {
+                    "error": "; ".join(m.message() for m in misses),
+                    "unmatched": [m.to_dict() for m in misses],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+            return Answer(404, OUTPUTS["json"], (text + "\n").encode("utf-8"))
     if output == "csv":
         return Answer(200, OUTPUTS["csv"], result.to_csv().encode("utf-8"), len(result.rows))
     body = (result.to_json() + "\n").encode("utf-8")
     return Answer(200, OUTPUTS["json"], body, len(result.rows))
+
+
+def _unmatched(run: Runner, query: NamedQuery, given: dict[str, str]) -> list[NoMatch]:
+    """`kg.query.unmatched`, its internal queries run where this server's queries run."""
+
+    def answer(text: str, bindings: dict[str, Term]) -> Any:
+        job = Job(text, formats=("json",), bindings=tuple((k, str(v)) for k, v in bindings.items()))
+        reply = run(job, None)
+        if not reply.ok:
+            raise QueryError(reply.body.decode("utf-8", "replace"))
+        return json.loads(reply.body)
+
+    def ask(text: str, bindings: dict[str, Term]) -> bool:
+        return bool(answer(text, bindings).get("boolean"))
+
+    def names(text: str, bindings: dict[str, Term]) -> list[str]:
+        rows = answer(text, bindings)["results"]["bindings"]
+        return [str(row["name"]["value"]) for row in rows if "name" in row]
+
+    try:
+        return unmatched(query, given, ask, names)
+    except QueryError:
+        return []  # the rows were empty; no better explanation can be had
 
 
 def _select_result(body: bytes) -> QueryResult:
