@@ -135,6 +135,45 @@ def test_query_sparql_text(store: Path) -> None:
     assert json.loads(out) == [{"n": "5"}]
 
 
+def test_query_sparql_declares_the_project_prefixes_and_shows_where_it_fails(
+    store: Path,
+) -> None:
+    code, out, _ = kg(
+        "query",
+        "--sparql",
+        "SELECT (COUNT(*) AS ?n) WHERE { ?s a hkg:Report }",
+        "--store",
+        str(store),
+        "--format",
+        "json",
+    )
+    assert code == 0 and json.loads(out) == [{"n": "5"}]
+    code, out, _ = kg(  # a prefix the text declares itself is the text's
+        "query",
+        "--sparql",
+        "PREFIX hkg: <http://example.org/> SELECT (COUNT(*) AS ?n) WHERE { ?s a hkg:Report }",
+        "--store",
+        str(store),
+        "--format",
+        "json",
+    )
+    assert code == 0 and json.loads(out) == [{"n": "0"}]
+    code, _, err = kg(
+        "query",
+        "--sparql",
+        "SELECT ?s\nWHERE { ?s a hkg:Report . FILTER( }",
+        "--store",
+        str(store),
+    )
+    assert code == 2
+    assert "syntax error at line 2, column" in err
+    lines = err.splitlines()
+    shown = next(i for i, line in enumerate(lines) if "FILTER(" in line)
+    assert lines[shown + 1].strip() == "^"
+    code, out, _ = kg("queries", "--prefixes")
+    assert code == 0 and "PREFIX hkg: <https://w3id.org/humanitarian-kg/ontology#>" in out
+
+
 def test_stats_counts_by_class_and_report(store: Path) -> None:
     code, out, _ = kg("stats", "--store", str(store))
     assert code == 0

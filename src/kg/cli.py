@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
@@ -27,6 +28,7 @@ from kg.query import (
     list_queries,
     load_query,
     parse_query,
+    project_prefixes,
     run_query,
     store_lookups,
     unmatched,
@@ -457,7 +459,11 @@ def query(
     else:
         try:
             st = open_store(store)
-            q = load_query(name) if name is not None else parse_query(sparql)  # type: ignore[arg-type]
+            q = (
+                load_query(name)
+                if name is not None
+                else replace(parse_query(sparql or ""), default_prefixes=True)
+            )
             result = run_query(st, q, params)
             misses = unmatched(q, params, *store_lookups(st)) if not result.rows else []
         except (QueryError, StoreError) as exc:
@@ -613,8 +619,22 @@ def _tsv(result: QueryResult) -> str:
 
 
 @app.command()
-def queries() -> None:
-    """List the named queries with their parameters."""
+def queries(
+    prefixes: Annotated[
+        bool,
+        typer.Option(
+            "--prefixes", help="Print the PREFIX lines `kg query --sparql` declares for you."
+        ),
+    ] = False,
+) -> None:
+    """List the named queries with their parameters.
+
+    Example: kg queries --prefixes
+    """
+    if prefixes:
+        for prefix, iri in project_prefixes().items():
+            sys.stdout.write(f"PREFIX {prefix}: <{iri}>\n")
+        return
     for q in list_queries():
         out.print(f"[bold]{q.name}[/bold]: {q.title}")
         if q.description:

@@ -156,6 +156,9 @@ class NamedQuery:
     description: str
     params: list[QueryParam]
     text: str
+    # `kg query --sparql`: the project's prefixes are declared for the user (`kg queries
+    # --prefixes`), those the text does not declare itself
+    default_prefixes: bool = False
 
     def param(self, name: str) -> QueryParam | None:
         return next((p for p in self.params if p.name == name), None)
@@ -332,14 +335,16 @@ def run_query(
         is_text = any(c in query for c in "{ \n\t")
         query = parse_query(query) if is_text and not query.endswith(".rq") else load_query(query)
     substitutions = query.substitutions(params)
+    text, added = with_prefixes(query.text) if query.default_prefixes else (query.text, 0)
     try:
         result = store.query(
-            query.text,
+            text,
             use_default_graph_as_union=True,
             substitutions=substitutions or None,
         )
     except SyntaxError as exc:
-        raise QueryError(f"{query.path or query.name}: {exc}") from exc
+        where = query.path or query.name
+        raise QueryError(f"{where}: {syntax_error(query.text, str(exc), added)}") from exc
     except RuntimeError as exc:  # e.g. a substituted variable missing from the projection
         raise QueryError(f"{query.path or query.name}: {exc}") from exc
     if isinstance(result, ox.QueryBoolean):
@@ -353,6 +358,50 @@ def run_query(
         values = list(solution)
         rows.append(tuple(term_text(values[i]) for i in keep))
     return QueryResult([names[i] for i in keep], rows)
+
+
+def project_prefixes() -> dict[str, str]:
+    """The prefixes `kg query --sparql` declares for the user: the project's namespaces."""
+    from kg.namespaces import PREFIXES
+
+    return {prefix: str(ns) for prefix, ns in PREFIXES.items()}
+
+
+def with_prefixes(text: str) -> tuple[str, int]:
+    """The query with the project's PREFIX declarations it lacks on one line before it, and
+    the number of lines added (0 or 1), so that error positions can be given in the user's
+    text."""
+    declared = {m.group(1) for m in _PREFIX_DECL.finditer(text)}
+    missing = [
+        f"PREFIX {prefix}: <{iri}>"
+        for prefix, iri in project_prefixes().items()
+        if prefix not in declared
+    ]
+    if not missing:
+        return text, 0
+    return " ".join(missing) + "\n" + text, 1
+
+
+_PREFIX_DECL = re.compile(r"\bPREFIX\s+([\w.-]*):", re.IGNORECASE)
+_ERROR_AT = re.compile(r"error at (\d+):(\d+): (.*)", re.DOTALL)
+
+
+def syntax_error(text: str, message: str, added_lines: int = 0) -> str:
+    """The parser's message as a reader needs it: line and column in the query as written,
+    that line, and a caret under the place (pyoxigraph says "error at LINE:COLUMN: …")."""
+    m = _ERROR_AT.search(message)
+    if m is None:
+        return message
+    line, column = int(m.group(1)) - added_lines, int(m.group(2))
+    lines = text.splitlines() or [""]
+    if not 1 <= line <= len(lines):
+        return message
+    detail = " ".join(m.group(3).split())
+    if len(detail) > 160:
+        detail = detail[:157] + "…"
+    shown = lines[line - 1]
+    caret = " " * max(0, min(column - 1, len(shown))) + "^"
+    return f"syntax error at line {line}, column {column}: {detail}\n  {shown}\n  {caret}"
 
 
 def is_answer_column(name: str) -> bool:
