@@ -7,12 +7,13 @@ import os
 import sys
 from dataclasses import replace
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
+from typer.core import TyperOption
 
 from kg import __version__
 from kg.build import BuildResult, stale_reports
@@ -42,6 +43,8 @@ app = typer.Typer(
     "narrative reports aid organisations publish. Build it, validate it, query it.",
     no_args_is_help=True,
     add_completion=False,
+    # paragraphs are re-flowed to the terminal (a docstring's line breaks are not kept)
+    rich_markup_mode="markdown",
 )
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -78,6 +81,15 @@ def progress_bar() -> Progress:
         transient=True,
         disable=not err.is_terminal,
     )
+
+
+def _flag_type(self: TyperOption, ctx: Any) -> str | None:
+    """`--full` is a flag: no `<bool>` beside it in the help (typer 0.29 shows one)."""
+    return None if self.is_flag else _option_type(self, ctx)
+
+
+_option_type = TyperOption.display_type_rich
+TyperOption.display_type_rich = _flag_type  # type: ignore[method-assign]
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:
@@ -143,6 +155,8 @@ def build(
     violation stops the build and leaves the previous store untouched; so does a path that does
     not exist, a build that would remove every report of the store (without --prune), or
     another build of the same store running (exit 2).
+
+    Example: `kg build data/reports --store build/store --answers`
     """
     paths = reports or [Path("data/reports")]
     missing = [p for p in paths if not p.exists()]
@@ -247,7 +261,10 @@ def synth(
     ] = Path("build/synth"),
 ) -> None:
     """Write a synthetic corpus for benchmarks: realistic report texts, YAML sidecars and
-    planted.jsonl, the facts each report plants (see benchmarks/score_synth.py)."""
+    planted.jsonl, the facts each report plants (see benchmarks/score_synth.py).
+
+    Example: `kg synth --out build/synth --reports 100 --seed 7`
+    """
     from kg.synth import generate
 
     result = generate(reports, seed, out_dir)
@@ -288,7 +305,10 @@ def extract(
         Path | None, typer.Option("--output", "-o", help="Write to this file instead of stdout.")
     ] = None,
 ) -> None:
-    """Show what the loaders find in one report, without touching the store."""
+    """Show what the loaders find in one report, without touching the store.
+
+    Example: `kg extract data/reports/msf-mali-2023.txt --format json`
+    """
     if fmt not in {"json", "turtle", "table", "html"}:
         raise fail(f"unknown format {fmt!r}: use table, json, turtle or html", 2)
     try:
@@ -394,6 +414,8 @@ def validate(
 
     Exit codes: 0 conforms; 1 violations (or warnings with --strict); 2 unusable input
     (unreadable, malformed or refused file, unknown format, no store).
+
+    Example: `kg validate --store build/store`
     """
     from kg.validate import repository_graphs
     from kg.validation import FORMATS, merge_runs, render, validate_files
@@ -443,7 +465,10 @@ def query(
         ),
     ] = None,
 ) -> None:
-    """Run a named query (parameters are bound, never pasted into the text)."""
+    """Run a named query (parameters are bound, never pasted into the text).
+
+    Example: `kg query organisations-in --param place=Timbuktu --format csv`
+    """
     if fmt not in {"table", "csv", "tsv", "json"}:
         raise fail(f"unknown format {fmt!r}: use table, csv, tsv or json", 2)
     if (name is None) == (sparql is None):
@@ -567,6 +592,8 @@ def push(
     sends only the graphs whose content changed since the last push (content hashes kept on
     the remote in the graph id:graph/push-metadata). Exit 0: done; 1: a request failed (the
     remote then holds the old or the new version of each graph); 2: bad options or no store.
+
+    Example: `kg push --endpoint http://localhost:7878/query --store build/store --dry-run`
     """
 
     from kg.push import PushError
@@ -629,7 +656,7 @@ def queries(
 ) -> None:
     """List the named queries with their parameters.
 
-    Example: kg queries --prefixes
+    Example: `kg queries --prefixes`
     """
     if prefixes:
         for prefix, iri in project_prefixes().items():
@@ -646,7 +673,10 @@ def queries(
 
 @app.command("stats")
 def stats_command(store: StoreOption = DEFAULT_STORE) -> None:
-    """Counts by class and by report."""
+    """Counts by class and by report.
+
+    Example: `kg stats --store build/store`
+    """
     try:
         data = stats(open_store(store))
     except StoreError as exc:
@@ -763,6 +793,8 @@ def serve(
 
     With --endpoint, serve a remote SPARQL store the same way. See docs/sparql-endpoint.md.
     Updates, LOAD and SERVICE are refused.
+
+    Example: `kg serve --store build/store --port 8000`
     """
 
     from kg.remote import Endpoint
@@ -832,6 +864,7 @@ def serve(
 ontology_app = typer.Typer(
     help="Check the ontology with an OWL reasoner (HermiT) and export it for Protégé.",
     no_args_is_help=True,
+    rich_markup_mode="markdown",
 )
 app.add_typer(ontology_app, name="ontology")
 
@@ -855,6 +888,8 @@ def ontology_check(
     Reports inconsistency, naming the individuals responsible where it can, and unsatisfiable
     classes, by IRI. Exit 0: consistent, no unsatisfiable class; 1: inconsistent or
     unsatisfiable classes; 2: unusable input (unparsable file, no store, no Java).
+
+    Example: `kg ontology check --data`
     """
     from kg.reason import ReasonerError, check_repository
 
@@ -886,6 +921,8 @@ def ontology_export(
 
     The Turtle files are the source. With --check nothing is written: exit 1 when the export
     differs from the Turtle files (compared as graphs), 0 when it is up to date.
+
+    Example: `kg ontology export --check`
     """
     from kg.docs import default_owl_path, export_owl, owl_in_sync
 
@@ -907,7 +944,10 @@ def docs_command(
         str, typer.Option("--engine", help="builtin | pylode (needs the `docs` extra).")
     ] = "builtin",
 ) -> None:
-    """Write HTML documentation of the ontology and its SKOS schemes (build/docs/index.html)."""
+    """Write HTML documentation of the ontology and its SKOS schemes (build/docs/index.html).
+
+    Example: `kg docs`
+    """
     from kg.docs import DocsError, write_html
 
     try:
