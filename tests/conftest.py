@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import socket
 from pathlib import Path
 
@@ -28,6 +29,13 @@ def _no_network(monkeypatch: pytest.MonkeyPatch) -> None:
         raise NetworkBlocked(f"tests must not reach the network (tried {address!r})")
 
     monkeypatch.setattr(socket.socket, "connect", guarded)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _own_cache_dir(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Builds cache their per-report outputs under the user's cache directory; the tests' builds
+    use one of their own (compiled reference data is built once for the session there)."""
+    os.environ["KG_CACHE_DIR"] = str(tmp_path_factory.mktemp("kg-cache"))
 
 
 @pytest.fixture(scope="session")

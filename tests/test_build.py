@@ -256,3 +256,16 @@ def test_find_reports_walks_directories_as_paths_sort(tmp_path: Path) -> None:
         "z.txt",
     ]
     assert find_reports([tmp_path / "z.txt"]) == [tmp_path / "z.txt"]  # a file: as given
+
+
+def test_a_build_writes_nothing_beside_its_store(
+    corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 21: `kg build --store X` wrote `cache/` into X's parent; the cache is the user's."""
+    cache_root = tmp_path / "user-cache"
+    monkeypatch.setenv("KG_CACHE_DIR", str(cache_root))
+    store = tmp_path / "elsewhere" / "store"
+    result = build([corpus], store, workers=1)
+    assert result.ok
+    assert sorted(p.name for p in store.parent.iterdir()) == ["store"]
+    assert any((cache_root / "builds").rglob("*.json"))  # the per-report outputs went there

@@ -12,8 +12,9 @@ and sidecar: `kg.pipeline.input_sha256`; size and modification time spare re-rea
 did not change). With the same fingerprint, only new and changed reports are processed and
 `kg.store.update_store` replaces their graphs (and their inferred triples) in a copy of the store
 that is swapped in; removed reports' graphs are dropped. A different fingerprint, or many changes,
-rebuild the whole store. Per-report outputs are cached under `<store's directory>/cache/` (one
-JSON file per report, keyed by input digest and fingerprint), so a full rebuild re-extracts
+rebuild the whole store. Per-report outputs are cached under the user's cache directory, one
+folder per store (`kg.diskcache.build_cache_dir`; one JSON file per report, keyed by input digest
+and fingerprint), so a full rebuild re-extracts
 only what changed; the reference data is kept there too, pickled per fingerprint
 (`use_cached_reference`), with what the pipeline derives from it (`PreparedReference`), so a
 process need not parse, generate and reason over it again. See
@@ -58,6 +59,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from kg import __version__, resources
+from kg.diskcache import build_cache_dir
 from kg.model import Extraction
 from kg.namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_REFERENCE, report_graph, slugify
 from kg.pipeline import (
@@ -593,14 +595,15 @@ def build(
 
     `workers`: processes for extraction and validation (default: `default_workers`). `full`:
     ignore the store's manifest and rebuild everything (the cache is still used). `cache_dir`:
-    where per-report outputs are cached ("auto": `cache/` beside the store; None: no cache).
+    where per-report outputs are cached ("auto": `kg.diskcache.build_cache_dir`, under the user's
+    cache directory; None: no cache).
     `prune`: allow removing every report of the store (without it, `RemovalRefused` before
     anything is processed: an empty or wrong reports folder must not empty the store).
     Raises `kg.store.StoreBusyError` when another build holds the store.
     """
     started = time.perf_counter()
     store_path = Path(store_path)
-    cache_path = store_path.parent / "cache" if cache_dir == "auto" else cache_dir
+    cache_path = build_cache_dir(store_path) if cache_dir == "auto" else cache_dir
     cache_path = Path(cache_path) if cache_path is not None else None
     with lock_store(store_path) as lock:
         result = BuildResult(cleaned=[*lock.recovered, *_clean_cache(cache_path)])

@@ -156,6 +156,9 @@ def build(
     not exist, a build that would remove every report of the store (without --prune), or
     another build of the same store running (exit 2).
 
+    Per-report outputs are cached under the user's cache directory (`KG_CACHE_DIR` to choose
+    another), one folder per store; nothing is written beside the store.
+
     Example: `kg build data/reports --store build/store --answers`
     """
     paths = reports or [Path("data/reports")]

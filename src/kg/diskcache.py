@@ -32,6 +32,14 @@ def cache_dir() -> Path:
     return Path(user_cache_dir("humanitarian-kg", appauthor=False))
 
 
+def build_cache_dir(store: Path) -> Path:
+    """Where `kg build` keeps the per-report outputs of the store at `store`: under the user's
+    cache directory, one folder per store (by its absolute path), never beside the store (a
+    build must not write outside the store it was asked to write)."""
+    key = hashlib.sha256(str(Path(store).resolve()).encode()).hexdigest()[:16]
+    return cache_dir() / "builds" / key
+
+
 def digest(files: Iterable[Path], packages: Iterable[str] = (), extra: str = "") -> str:
     """A digest of files' names and bytes, installed packages' versions and a free text."""
     h = hashlib.sha256(extra.encode())
