@@ -105,8 +105,22 @@ def test_unsatisfiable_class_is_named_and_nothing_is_modified(ontology: Graph) -
 
 def test_missing_java_is_a_reasoner_error(ontology: Graph, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(owlready2, "JAVA_EXE", "no-such-java-here")
-    with pytest.raises(ReasonerError, match="Java"):
+    with pytest.raises(ReasonerError, match="Java") as raised:
         check_graphs(ontology)
+    assert "apt-get install default-jre-headless" in str(raised.value)  # how to get it
+
+
+def test_ontology_check_without_java_says_how_to_install_it(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from typer.testing import CliRunner
+
+    from kg.cli import app
+
+    monkeypatch.setattr(owlready2, "JAVA_EXE", "no-such-java-here")
+    result = CliRunner().invoke(app, ["ontology", "check"])
+    assert result.exit_code == 2
+    assert "install a Java runtime" in " ".join(result.stderr.split())
 
 
 # --- structural checks, without a reasoner (fast) -----------------------------------------

@@ -191,8 +191,9 @@ def run_hermit(graph: Graph) -> tuple[bool, list[str]]:
 
     if shutil.which(owlready2.JAVA_EXE) is None:
         raise ReasonerError(
-            f"Java is needed to run HermiT and {owlready2.JAVA_EXE!r} is not on the PATH "
-            "(install a Java runtime, 11 or later)"
+            f"Java is needed to run HermiT and {owlready2.JAVA_EXE!r} is not on the PATH; "
+            "install a Java runtime, 11 or later, from your system's packages (Debian and "
+            "Ubuntu: `sudo apt-get install default-jre-headless`), then run the command again"
         )
     with tempfile.TemporaryDirectory(prefix="kg-reason-") as directory:
         path = Path(directory) / "graph.nt"
