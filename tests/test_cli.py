@@ -261,7 +261,7 @@ def test_extract_bad_input_is_one_clear_line(
     bad_files: dict[str, Path], kind: str, words: str
 ) -> None:
     code, out, err = kg("extract", str(bad_files[kind]))
-    assert code == 1
+    assert code == 2  # unusable input (docs/exit-codes.md)
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1
     assert str(bad_files[kind]) in lines[0] and words in lines[0]

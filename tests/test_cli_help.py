@@ -39,3 +39,30 @@ def test_help_has_an_example_and_no_bool_type(command: tuple[str, ...]) -> None:
     assert example, f"kg {' '.join(command)} --help has no example"
     assert example.group(1).startswith("kg " + " ".join(command)), example.group(1)
     assert "<bool>" not in result.output
+
+
+# unusable input for every command: each must end with exit code 2 (docs/exit-codes.md)
+UNUSABLE = {
+    ("build",): ["build", "/no/such/reports"],
+    ("docs",): ["docs", "--out", "/proc/no/such/dir"],
+    ("extract",): ["extract", "/no/such/report.txt"],
+    ("ontology", "check"): ["ontology", "check", "/no/such/file.ttl"],
+    ("ontology", "export"): ["ontology", "export", "--no-such-option"],
+    ("push",): ["push", "--endpoint", "http://127.0.0.1:9/query", "--store", "/no/such/store"],
+    ("queries",): ["queries", "--no-such-option"],
+    ("query",): ["query", "outcomes", "--store", "/no/such/store"],
+    ("serve",): ["serve", "--store", "/no/such/store", "--port", "0"],
+    ("stats",): ["stats", "--store", "/no/such/store"],
+    ("synth",): ["synth", "--out", "/proc/no/such/dir", "--reports", "1"],
+    ("validate",): ["validate", "/no/such/file.ttl"],
+}
+
+
+def test_every_command_has_an_unusable_input_case() -> None:
+    assert set(UNUSABLE) == set(COMMANDS)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
+def test_unusable_input_exits_2(command: tuple[str, ...]) -> None:
+    result = runner.invoke(app, UNUSABLE[command])
+    assert result.exit_code == 2, result.output

@@ -270,7 +270,10 @@ def synth(
     """
     from kg.synth import generate
 
-    result = generate(reports, seed, out_dir)
+    try:
+        result = generate(reports, seed, out_dir)
+    except OSError as exc:
+        raise fail(f"{out_dir}: cannot write the corpus there ({exc.strerror or exc})", 2) from None
     out.print(f"wrote {result.reports} reports under {result.out} and {result.planted}")
 
 
@@ -317,7 +320,7 @@ def extract(
     try:
         rep = read_report(report, publisher=publisher, country=country)
     except ReportError as exc:
-        raise fail(str(exc)) from None
+        raise fail(str(exc), 2) from None  # unusable input (docs/exit-codes.md)
     extraction = extract_report(rep)
     if fmt == "table" and output is None:
         print_extraction(extraction)
