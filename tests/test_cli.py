@@ -132,7 +132,7 @@ def test_query_sparql_text(store: Path) -> None:
         "json",
     )
     assert code == 0
-    assert json.loads(out) == [{"n": "5"}]
+    assert json.loads(out) == [{"n": 5}]
 
 
 def test_query_sparql_declares_the_project_prefixes_and_shows_where_it_fails(
@@ -147,7 +147,7 @@ def test_query_sparql_declares_the_project_prefixes_and_shows_where_it_fails(
         "--format",
         "json",
     )
-    assert code == 0 and json.loads(out) == [{"n": "5"}]
+    assert code == 0 and json.loads(out) == [{"n": 5}]
     code, out, _ = kg(  # a prefix the text declares itself is the text's
         "query",
         "--sparql",
@@ -157,7 +157,7 @@ def test_query_sparql_declares_the_project_prefixes_and_shows_where_it_fails(
         "--format",
         "json",
     )
-    assert code == 0 and json.loads(out) == [{"n": "0"}]
+    assert code == 0 and json.loads(out) == [{"n": 0}]
     code, _, err = kg(
         "query",
         "--sparql",

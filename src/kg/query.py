@@ -191,11 +191,14 @@ class QueryResult:
 
     columns: list[str]
     rows: list[tuple[str | None, ...]] = field(default_factory=list)
+    # the datatype IRI of each literal cell (None: an IRI, a blank node, a string, unbound), so
+    # that JSON gives numbers as numbers; empty when unknown (every cell then a string)
+    datatypes: list[tuple[str | None, ...]] = field(default_factory=list)
 
     @classmethod
     def from_boolean(cls, value: bool) -> QueryResult:
-        """An ASK answer: one `result` column, "true" or "false"."""
-        return cls(["result"], [("true" if value else "false",)])
+        """An ASK answer: one `result` column, "true" or "false" (a boolean in JSON)."""
+        return cls(["result"], [("true" if value else "false",)], [(XSD + "boolean",)])
 
     @classmethod
     def from_triples(cls, triples: Iterable[ox.Triple]) -> QueryResult:
@@ -208,8 +211,17 @@ class QueryResult:
     def records(self) -> list[dict[str, str | None]]:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
 
+    def typed_records(self) -> list[dict[str, Any]]:
+        """Rows as JSON values: numbers as numbers, booleans as booleans, the rest (IRIs, dates,
+        years, text) as strings, unbound as null (docs/schemas/query-result.schema.json)."""
+        types = self.datatypes or [(None,) * len(self.columns)] * len(self.rows)
+        return [
+            {c: json_value(v, t) for c, v, t in zip(self.columns, row, kinds, strict=True)}
+            for row, kinds in zip(self.rows, types, strict=True)
+        ]
+
     def to_json(self) -> str:
-        return json.dumps(self.records(), ensure_ascii=False, indent=2)
+        return json.dumps(self.typed_records(), ensure_ascii=False, indent=2)
 
     def to_csv(self) -> str:
         buffer = io.StringIO()
@@ -353,11 +365,12 @@ def run_query(
         return QueryResult.from_triples(result)
     names = [v.value for v in result.variables]
     keep = [i for i, n in enumerate(names) if is_answer_column(n)]
-    rows = []
+    rows, types = [], []
     for solution in result:
         values = list(solution)
         rows.append(tuple(term_text(values[i]) for i in keep))
-    return QueryResult([names[i] for i in keep], rows)
+        types.append(tuple(term_datatype(values[i]) for i in keep))
+    return QueryResult([names[i] for i in keep], rows, types)
 
 
 def project_prefixes() -> dict[str, str]:
@@ -407,6 +420,53 @@ def syntax_error(text: str, message: str, added_lines: int = 0) -> str:
 def is_answer_column(name: str) -> bool:
     """False for a `param_…` column: a parameter echoed by the projection, not an answer."""
     return not name.startswith(PARAM_PREFIX)
+
+
+_INTEGERS = {
+    XSD + name
+    for name in (
+        "integer",
+        "int",
+        "long",
+        "short",
+        "byte",
+        "nonNegativeInteger",
+        "positiveInteger",
+        "nonPositiveInteger",
+        "negativeInteger",
+        "unsignedInt",
+        "unsignedLong",
+        "unsignedShort",
+        "unsignedByte",
+    )
+}
+_REALS = {XSD + "decimal", XSD + "double", XSD + "float"}
+
+
+def term_datatype(term: Any) -> str | None:
+    """The datatype IRI of a literal result term (None for IRIs, blank nodes, unbound)."""
+    return str(term.datatype.value) if isinstance(term, ox.Literal) else None
+
+
+def json_value(text: str | None, datatype: str | None) -> Any:
+    """A cell as JSON: xsd integers as integers, decimals and doubles as numbers, booleans as
+    booleans; a value its datatype does not parse stays the string it was."""
+    if text is None or datatype is None:
+        return text
+    try:
+        if datatype in _INTEGERS:
+            return int(text)
+        if datatype in _REALS:
+            value = float(text)
+            if value != value or abs(value) == float("inf"):
+                return text  # NaN and infinities have no JSON number
+            # a whole xsd:decimal ("30.0", a count) is written as the integer it is
+            return int(value) if datatype == XSD + "decimal" and value.is_integer() else value
+    except ValueError:
+        return text
+    if datatype == XSD + "boolean" and text in {"true", "false", "1", "0"}:
+        return text in {"true", "1"}
+    return text
 
 
 def term_text(term: Any) -> str | None:

@@ -48,6 +48,7 @@ from kg.query import (
     load_query,
     parse_query,
     run_query,
+    term_datatype,
     term_text,
 )
 
@@ -768,7 +769,8 @@ class RemoteBackend:
         variables, solutions = self.client.select(text)
         keep = [v for v in variables if is_answer_column(v)]
         rows = [tuple(term_text(s.get(v)) for v in keep) for s in solutions]
-        return QueryResult(keep, rows)
+        types = [tuple(term_datatype(s.get(v)) for v in keep) for s in solutions]
+        return QueryResult(keep, rows, types)
 
     def raw(
         self,

@@ -104,8 +104,10 @@ def _select_result(body: bytes) -> QueryResult:
     if "boolean" in data:
         return QueryResult.from_boolean(bool(data["boolean"]))
     keep = [v for v in data["head"]["vars"] if is_answer_column(v)]
-    rows = [tuple(_text(b.get(v)) for v in keep) for b in data["results"]["bindings"]]
-    return QueryResult(keep, rows)
+    bindings = data["results"]["bindings"]
+    rows = [tuple(_text(b.get(v)) for v in keep) for b in bindings]
+    types = [tuple(_datatype(b.get(v)) for v in keep) for b in bindings]
+    return QueryResult(keep, rows, types)
 
 
 def _graph_result(body: bytes) -> QueryResult:
@@ -114,6 +116,14 @@ def _graph_result(body: bytes) -> QueryResult:
         ["subject", "predicate", "object"],
         [(_term(t.subject), _term(t.predicate), _term(t.object)) for t in triples],
     )
+
+
+def _datatype(term: Mapping[str, Any] | None) -> str | None:
+    """`kg.query.term_datatype` for a SPARQL JSON term."""
+    if term is None or term.get("type") not in ("literal", "typed-literal"):
+        return None
+    datatype = term.get("datatype")
+    return str(datatype) if datatype else None
 
 
 def _text(term: Mapping[str, Any] | None) -> str | None:
