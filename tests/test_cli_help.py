@@ -50,6 +50,7 @@ UNUSABLE = {
     ("ontology", "export"): ["ontology", "export", "--no-such-option"],
     ("push",): ["push", "--endpoint", "http://127.0.0.1:9/query", "--store", "/no/such/store"],
     ("queries",): ["queries", "--no-such-option"],
+    ("report",): ["report", "Timbuktu", "--store", "/no/such/store"],
     ("query",): ["query", "outcomes", "--store", "/no/such/store"],
     ("serve",): ["serve", "--store", "/no/such/store", "--port", "0"],
     ("stats",): ["stats", "--store", "/no/such/store"],

@@ -74,7 +74,7 @@ def page(server: Running, tmp_path: Path) -> Iterator[tuple[object, list[str], l
 
             def route(route: object) -> None:
                 url = route.request.url  # type: ignore[attr-defined]
-                if urlsplit(url).netloc == own or url.startswith(("data:", "about:")):
+                if urlsplit(url).netloc == own or url.startswith(("data:", "about:", "file:")):
                     route.continue_()  # type: ignore[attr-defined]
                 else:
                     blocked.append(url)
@@ -133,32 +133,115 @@ def test_errors_are_shown(server: Running, page: tuple) -> None:  # type: ignore
     assert pg.inner_text("#query-status").startswith("HTTP 403")
 
 
-def test_who_does_what_where_view(server: Running, page: tuple) -> None:  # type: ignore[type-arg]
+def test_who_does_what_where_from_the_picker(server: Running, page: tuple) -> None:  # type: ignore[type-arg]
     pg, blocked, errors = page
     pg.goto(server.url + "/")
     option = pg.locator("#place-select option", has_text="Mopti").first
     option.wait_for(state="attached")
     pg.select_option("#place-select", option.get_attribute("value"))
+    pg.wait_for_url("**/where?place=*")  # choosing a place changes the address
+    assert "place=" in pg.url
     pg.wait_for_selector("table.matrix tbody tr")
-    assert pg.locator("table.matrix tbody tr").count() >= 1
-    assert "Health" in pg.locator("table.matrix thead").inner_text()
-    pg.locator("a.source-link").first.click()
-    pg.wait_for_selector("#source-panel:not([hidden])")
-    quote = pg.inner_text("#source-quote")
-    assert quote and quote != "(no quote recorded)"
-    assert "characters" in pg.inner_text("#source-where")
+    assert "Mopti" in pg.inner_text("#where-title")
+    assert pg.locator("#place-select option:checked").inner_text().startswith("Mopti")
+    pg.locator("details.source summary").first.click()
+    quote = pg.locator("details.source[open] blockquote").first.inner_text()
+    assert quote.strip()
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    pg.screenshot(path=str(ARTIFACTS / "query-page-who-does-what-where.png"), full_page=True)
-    mali = pg.locator("#place-select option", has_text="Mali").first
-    pg.select_option("#place-select", mali.get_attribute("value"))
-    pg.wait_for_selector("table.matrix li.outcome")  # Mali's figures, each with its source
-    assert pg.locator("table.matrix li.outcome a.source-link").count() >= 1
-    pg.locator("table.matrix li.outcome a.source-link").first.click()
-    pg.wait_for_selector("#source-panel:not([hidden])")
-    pg.screenshot(path=str(ARTIFACTS / "query-page-figures-mali.png"), full_page=True)
-    href = pg.locator("#source-where a").get_attribute("href")
+    pg.screenshot(path=str(ARTIFACTS / "where-mopti.png"), full_page=True)
+    href = pg.locator("details.source[open] a").first.get_attribute("href")
     assert href and href.startswith("/id/")
     pg.goto(server.url + href)
     assert "Source words" in pg.inner_text("main")
     pg.screenshot(path=str(ARTIFACTS / "resource-page.png"), full_page=True)
+    assert blocked == [] and errors == []
+
+
+def _view_text(pg: object) -> dict[str, str]:
+    return {
+        name: pg.inner_text(selector)  # type: ignore[attr-defined]
+        for name, selector in (
+            ("title", "#where-title"),
+            ("summary", "#where-summary"),
+            ("matrix", "table.matrix"),
+            ("coverage", "table.coverage"),
+        )
+    }
+
+
+def test_a_shared_link_opens_the_same_view(server: Running, page: tuple) -> None:  # type: ignore[type-arg]
+    pg, blocked, errors = page
+    pg.goto(server.url + "/where")
+    pg.select_option(
+        "#place-select",
+        label=pg.locator("#place-select option", has_text="Mali").first.inner_text(),
+    )
+    pg.select_option("#sector-select", label="Protection")
+    pg.click("form.where-form button[type=submit]")
+    pg.wait_for_selector("table.coverage")
+    link = pg.url
+    assert "sector=" in link and "place=" in link
+    seen = _view_text(pg)
+    pg.goto(server.url + "/")  # somewhere else, then the colleague opens the link
+    pg.goto(link)
+    pg.wait_for_selector("table.coverage")
+    assert _view_text(pg) == seen
+    assert pg.locator("#sector-select option:checked").inner_text() == "Protection"
+    by_name = pg.url.split("?")[0] + "?place=Mali&sector=protection"  # typed by hand
+    pg.goto(by_name)
+    pg.wait_for_selector("table.coverage")
+    assert _view_text(pg) == seen
+    assert blocked == [] and errors == []
+
+
+def test_the_view_fits_the_width_and_shows_gaps(server: Running, page: tuple) -> None:  # type: ignore[type-arg]
+    pg, blocked, errors = page
+    pg.set_viewport_size({"width": 1000, "height": 900})
+    pg.goto(server.url + "/where?place=Mali")
+    pg.wait_for_selector("table.matrix")
+    assert pg.locator("table.matrix.sectors-as-rows").count() == 1  # many sectors: as rows
+    overflow = pg.evaluate(
+        "() => [document.documentElement.scrollWidth, window.innerWidth,"
+        " document.querySelector('table.matrix').getBoundingClientRect().right,"
+        " document.querySelector('table.coverage').getBoundingClientRect().right]"
+    )
+    page_width, window_width, matrix_right, coverage_right = overflow
+    assert page_width <= window_width and matrix_right <= window_width
+    assert coverage_right <= window_width
+    colour = "el => getComputedStyle(el).backgroundColor"
+    gap = pg.locator("td.gap").first.evaluate(colour)
+    covered = pg.locator("td.covered").first.evaluate(colour)
+    plain = pg.locator("table.matrix td").first.evaluate(colour)
+    assert len({gap, covered, plain}) == 3, (gap, covered, plain)
+    circles = pg.locator("#where-map circle")
+    assert circles.count() >= 5
+    box = pg.locator("#where-map").bounding_box()
+    assert box and box["width"] > 300 and box["x"] + box["width"] <= window_width
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / "where-mali.png"), full_page=True)
+    assert blocked == [] and errors == []
+
+
+def test_the_standalone_country_page_renders(
+    store_path: Path,
+    page: tuple,
+    tmp_path: Path,  # type: ignore[type-arg]
+) -> None:
+    from typer.testing import CliRunner
+
+    from kg.cli import app
+
+    out = tmp_path / "mali.html"
+    result = CliRunner().invoke(
+        app, ["report", "Mali", "--html", str(out), "--store", str(store_path)]
+    )
+    assert result.exit_code == 0, result.output
+    pg, blocked, errors = page
+    pg.goto(out.as_uri())
+    pg.wait_for_selector("table.coverage td.gap")
+    assert "Who does what where: Mali" in pg.inner_text("h1")
+    assert pg.locator("#where-map circle").count() >= 5
+    assert pg.evaluate("() => document.documentElement.scrollWidth <= window.innerWidth")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    pg.screenshot(path=str(ARTIFACTS / "report-mali.png"), full_page=True)
     assert blocked == [] and errors == []

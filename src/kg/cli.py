@@ -712,6 +712,57 @@ def stats_command(store: StoreOption = DEFAULT_STORE) -> None:
 
 
 @app.command()
+def report(
+    place: Annotated[
+        str,
+        typer.Argument(
+            help="The country or other place: a name in any language, an ISO 3166 code or an IRI."
+        ),
+    ],
+    html: Annotated[
+        Path | None,
+        typer.Option(
+            "--html",
+            help="Write the view as one standalone HTML page (style inside, no script, SVG map) "
+            "to this file; '-' for standard output.",
+        ),
+    ] = None,
+    sector: Annotated[str, typer.Option(help="Only this sector (label or IRI).")] = "",
+    year: Annotated[str, typer.Option(help="Only work dated this year.")] = "",
+    store: StoreOption = DEFAULT_STORE,
+) -> None:
+    """Who does what where in a place: organisations by sector, the areas with no one, a map.
+
+    The same view as `kg serve`'s /where page. A place that matches nothing exits 1 with the
+    closest names.
+
+    Example: `kg report Mali --html mali.html`
+    """
+    from kg import where
+
+    try:
+        st = open_store(store)
+    except StoreError as exc:
+        raise fail(str(exc), 2) from None
+    view = where.gather(where.store_runner(st), where.ViewState(place, sector, year))
+    if view.problem:
+        hint = f"; did you mean: {', '.join(view.suggestions)}?" if view.suggestions else ""
+        raise fail(f"{view.problem}{hint}", 1)
+    if html is None:
+        out.print(where.text_report(view), markup=False, highlight=False)
+        return
+    page = where.standalone_page(view, f"kg report {place} · humanitarian-kg {__version__}")
+    if str(html) == "-":
+        sys.stdout.write(page)
+        return
+    try:
+        html.write_text(page, encoding="utf-8")
+    except OSError as exc:
+        raise fail(f"cannot write {html}: {exc.strerror or exc}", 2) from None
+    err.print(f"wrote {html}")
+
+
+@app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port (0: any free port).")] = 8000,

@@ -11,6 +11,7 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
 from kg.model import Extraction, Figure, Partner, PlaceRef
 from kg.namespaces import (
+    GEO,
     HKG,
     OA,
     PREFIXES,
@@ -149,8 +150,18 @@ def _place(graph: Graph, place: PlaceRef, language: str | None) -> None:
         graph.add((iri, HKG.partOf, URIRef(place.parent)))
     if place.geonames is not None:
         graph.add((iri, HKG.geonamesId, Literal(place.geonames, datatype=XSD.integer)))
+    add_coordinates(graph, iri, place.lat, place.lon)
     if place.kind in {"new", "camp"}:
         graph.add((iri, HKG.newlyDetected, Literal(True)))
+
+
+def add_coordinates(graph: Graph, iri: URIRef, lat: float | None, lon: float | None) -> None:
+    """geo:lat and geo:long as xsd:decimal, when a cited source gave both (GeoNames, ISO
+    3166-2 via the iso3166-2 package): what the who-does-what-where map draws."""
+    if lat is None or lon is None:
+        return
+    graph.add((iri, GEO.lat, Literal(_decimal(round(lat, 4)), datatype=XSD.decimal)))
+    graph.add((iri, GEO.long, Literal(_decimal(round(lon, 4)), datatype=XSD.decimal)))
 
 
 def _decimal(value: float) -> str:

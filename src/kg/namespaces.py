@@ -17,6 +17,8 @@ ORG = Namespace("http://www.w3.org/ns/org#")
 QB = Namespace("http://purl.org/linked-data/cube#")
 OA = Namespace("http://www.w3.org/ns/oa#")
 SH = Namespace("http://www.w3.org/ns/shacl#")
+# W3C Basic Geo (WGS84) vocabulary: a place's latitude and longitude, for maps.
+GEO = Namespace("http://www.w3.org/2003/01/geo/wgs84_pos#")
 
 PREFIXES: dict[str, Namespace | type] = {
     "hkg": HKG,
@@ -32,6 +34,7 @@ PREFIXES: dict[str, Namespace | type] = {
     "owl": OWL,
     "xsd": XSD,
     "sh": SH,
+    "geo": GEO,
 }
 
 GRAPH_ONTOLOGY = ID["graph/ontology"]

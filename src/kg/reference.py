@@ -24,6 +24,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from kg import resources
+from kg.emit import add_coordinates
 from kg.namespaces import HKG, ORG, PREFIXES, entity, slugify
 
 LABEL_PREDICATES = (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel)
@@ -241,7 +242,7 @@ def world_places_graph() -> Graph:
 
 def _world_subdivisions(graph: Graph) -> None:
     translate = {lang: _translator("iso3166-2", lang) for lang in ("fr", "es")}
-    english_names = _iso3166_2_english()
+    english_names, positions = _iso3166_2_data()
     by_code = {s.code: s for s in pycountry.subdivisions}
     for sub in sorted(pycountry.subdivisions, key=lambda s: s.code):
         level = 1
@@ -276,6 +277,7 @@ def _world_subdivisions(graph: Graph) -> None:
         graph.add((iri, HKG.iso3166Code, Literal(sub.code)))
         graph.add((iri, HKG.adminLevel, Literal(level, datatype=XSD.integer)))
         graph.add((iri, HKG.partOf, parent))
+        add_coordinates(graph, iri, *positions.get(sub.code, (None, None)))
 
 
 _TYPE_WORDS = re.compile(
@@ -289,15 +291,17 @@ def _clean_subdivision_name(name: str) -> str:
     return re.sub(r"\s*\[[^\]]*\]", "", name).strip()
 
 
-def _iso3166_2_english() -> dict[str, list[str]]:
-    """Subdivision code -> its English names in the `iso3166-2` package's `localOtherName`
-    ("Damascus (eng)"), without generic or descriptive ones ("North", "City of Humans")."""
+def _iso3166_2_data() -> tuple[dict[str, list[str]], dict[str, tuple[float, float]]]:
+    """From the `iso3166-2` package: subdivision code -> its English names in `localOtherName`
+    ("Damascus (eng)"), without generic or descriptive ones ("North", "City of Humans"); and
+    subdivision code -> (latitude, longitude) of its `latLng`, for maps."""
     try:
         from iso3166_2 import Subdivisions
     except ImportError:  # the package is a dependency; a broken install only loses exonyms
-        return {}
+        return {}, {}
     common = _common_words()
     out: dict[str, list[str]] = {}
+    positions: dict[str, tuple[float, float]] = {}
     data = Subdivisions()
     for alpha2 in sorted({s.country_code for s in pycountry.subdivisions}):
         try:
@@ -307,6 +311,9 @@ def _iso3166_2_english() -> dict[str, list[str]]:
         if not isinstance(subdivisions, Mapping):
             continue
         for code, info in sorted(subdivisions.items()):
+            position = info.get("latLng")
+            if isinstance(position, list) and len(position) == 2:
+                positions[code] = (float(position[0]), float(position[1]))
             names = []
             for part in (info.get("localOtherName") or "").split(", "):
                 m = re.fullmatch(r"(.+?)\s*\(eng\)", part.strip())
@@ -319,7 +326,7 @@ def _iso3166_2_english() -> dict[str, list[str]]:
                 names.append(english)
             if names:
                 out[code] = sorted(dict.fromkeys(names))
-    return out
+    return out, positions
 
 
 def currency_codes() -> frozenset[str]:
@@ -375,7 +382,7 @@ def reference_key() -> str:
     """Digest of everything the reference data is built from: data files, code, packages."""
     from kg import diskcache
 
-    files = [Path(__file__)]
+    files = [Path(__file__), Path(__file__).with_name("emit.py")]  # emit: add_coordinates
     for kind, pattern in _SOURCE_KINDS:
         files += resources.asset_files(kind, pattern)
     return diskcache.digest(files, _SOURCE_PACKAGES, extra="reference 1")

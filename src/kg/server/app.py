@@ -20,6 +20,7 @@ Routes:
     /api/queries          the named queries (name, title, description, parameters, text) as JSON
     /api/queries/NAME     one named query run with ?param=value (kg.server.named)
     /id/PATH              the resource https://w3id.org/humanitarian-kg/id/PATH
+    /where?place=&sector=&year=   who does what where (kg.where): a page per state, to link to
     /ontology             the ontology graph
     /void, /.well-known/void   the VoID description of the dataset
 """
@@ -49,7 +50,7 @@ from kg.query import list_queries
 from kg.remote import Endpoint, RemoteBackend, open_backend
 from kg.server.guard import QueryRefused, check_query, check_variable
 from kg.server.named import run_named
-from kg.server.pages import LinkedData, ServiceLimits
+from kg.server.pages import LinkedData, ServiceLimits, where_page
 from kg.server.pool import (
     PoolBusy,
     PoolError,
@@ -463,6 +464,8 @@ class Handler(BaseHTTPRequestHandler):
             return self._static(path[len("/static/") :])
         if path.startswith("/id/"):
             return self.server.pages.resource(unquote(path[len("/id/") :]), accept, requested)
+        if path in ("/where", "/where/"):
+            return where_page(self.server.pages.rows, params)
         if path in ("/ontology", "/ontology/"):
             return self.server.pages.ontology(accept, requested)
         if path in ("/void", "/.well-known/void"):

@@ -268,6 +268,18 @@ class LinkedData:
 # --- building blocks -----------------------------------------------------------------------
 
 
+def where_page(rows: Callable[..., list[Row]], params: dict[str, list[str]]) -> Answer:
+    """`/where?place=…&sector=…&year=…`: who does what where (kg.where), its state in the
+    address; 404 with the closest place names when the place matches nothing."""
+    from kg.where import ViewState, gather, render, title
+
+    try:
+        view = gather(rows, ViewState.from_query(params))
+    except PageError as exc:
+        return exc.answer
+    return _html(404 if view.problem else 200, title(view), render(view))
+
+
 def _alternates(path: str) -> list[tuple[str, str, str]]:
     return [
         (f.name if f is not HTML else "HTML", f"{path}?format={f.name}", f.media_type)

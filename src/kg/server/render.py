@@ -106,7 +106,8 @@ def page(title: str, body: str, alternates: Iterable[tuple[str, str, str]] = ())
         '<link rel="stylesheet" href="/static/style.css">'
         f"{alt_links}</head><body>"
         '<header><a class="brand" href="/">humanitarian-kg</a><nav>'
-        '<a href="/">Query</a><a href="/ontology">Ontology</a><a href="/void">Dataset (VoID)</a>'
+        '<a href="/">Query</a><a href="/where">Who does what where</a>'
+        '<a href="/ontology">Ontology</a><a href="/void">Dataset (VoID)</a>'
         '<a href="/sparql">Service description</a></nav></header>'
         f"<main><h1>{esc(title)}</h1>{formats}{body}</main>"
         f"<footer>humanitarian-kg {esc(__version__)}</footer>"

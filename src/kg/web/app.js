@@ -196,137 +196,32 @@ async function loadExamples() {
 }
 
 // --- who does what where -------------------------------------------------------------------
+// The view itself is the server's /where page (kg.where): its state is its address. Here the
+// place picker only fills in the form that goes there.
 
-let placeMatrixQuery = "";
+const LEVEL_GROUPS = ["Countries", "Regions (admin 1)", "Districts (admin 2)",
+  "Communes (admin 3)", "Towns, villages and camps"];
 
 async function loadPlaces() {
-  const [placesText, matrixText] = await Promise.all([
-    fetch("/static/places.rq").then((r) => r.text()),
-    fetch("/static/place-matrix.rq").then((r) => r.text()),
-  ]);
-  placeMatrixQuery = matrixText;
+  const placesText = await fetch("/static/places.rq").then((r) => r.text());
   const data = await sparql(placesText);
   const select = $("place-select");
   select.replaceChildren(el("option", { value: "" }, "— choose a place —"));
+  const seen = new Set();
+  const groups = new Map();
   for (const row of data.results.bindings) {
-    const level = Number(row.level ? row.level.value : 9);
-    const indent = "\u00a0\u00a0".repeat(Math.min(level, 4));
+    if (seen.has(row.place.value)) continue;
+    seen.add(row.place.value);
+    const level = Math.min(Number(row.level ? row.level.value : 9), 4);
+    if (!groups.has(level)) {
+      groups.set(level, el("optgroup", { label: LEVEL_GROUPS[level] }));
+      select.append(groups.get(level));
+    }
     const n = row.organisations ? row.organisations.value : "?";
-    select.append(el("option", { value: row.place.value },
-      `${indent}${row.label.value} (${n} organisation${n === "1" ? "" : "s"})`));
+    groups.get(level).append(el("option", { value: row.place.value },
+      `${row.label.value} (${n} organisation${n === "1" ? "" : "s"})`));
   }
-  select.addEventListener("change", () => showPlace(select.value));
-}
-
-function formatValue(row) {
-  if (!row.value) return "";
-  const number = Number(row.value.value);
-  const text = Number.isFinite(number) ? number.toLocaleString("en") : row.value.value;
-  return row.unit && row.unit.value === "percent" ? text + "%" : text;
-}
-
-function showSource(item) {
-  $("source-quote").textContent = item.quote || "(no quote recorded)";
-  const where = $("source-where");
-  where.replaceChildren(
-    `report ${item.report || "?"}, characters ${item.start ?? "?"}–${item.end ?? "?"} · `,
-    el("a", { href: localHref(item.iri) || item.iri }, "the figure's page"),
-  );
-  $("source-panel").hidden = false;
-}
-
-function groupMatrix(rows) {
-  const orgs = new Map();
-  const sectors = new Map();
-  const items = new Map();
-  for (const row of rows) {
-    const org = row.org.value;
-    const sector = row.sectorIri ? row.sectorIri.value : "";
-    orgs.set(org, row.organisation.value);
-    sectors.set(sector, row.sector ? row.sector.value : "(no sector)");
-    const key = `${org}|${sector}|${row.item.value}`;
-    if (!items.has(key)) {
-      items.set(key, {
-        org, sector, iri: row.item.value, kind: row.kind.value, value: formatValue(row),
-        indicator: row.indicator ? row.indicator.value : "",
-        qualifier: row.qualifier ? row.qualifier.value : "",
-        year: row.year ? row.year.value : "", places: new Set(), sources: [],
-        report: row.report ? row.report.value : "",
-      });
-    }
-    const item = items.get(key);
-    if (row.placeName) item.places.add(row.placeName.value);
-    if (row.quote && !item.sources.some((s) => s.start === row.start.value)) {
-      item.sources.push({
-        iri: item.iri, quote: row.quote.value, report: item.report,
-        start: row.start ? row.start.value : null, end: row.end ? row.end.value : null,
-      });
-    }
-  }
-  return { orgs, sectors, items: [...items.values()] };
-}
-
-function cellContent(items) {
-  const list = el("ul", { class: "cell" });
-  for (const item of items) {
-    const li = el("li", { class: item.kind });
-    if (item.kind === "presence") {
-      li.append(el("span", { class: "badge" }, "present"),
-        ` ${[...item.places].join(", ")}${item.year ? " (" + item.year + ")" : ""}`);
-    } else {
-      const what = [item.indicator, item.qualifier && item.qualifier !== "exact"
-        ? `(${item.qualifier})` : "", item.year ? `— ${item.year}` : ""].filter(Boolean);
-      li.append(el("strong", {}, item.value), " ", what.join(" "),
-        el("span", { class: "places" }, ` · ${[...item.places].join(", ")}`));
-    }
-    for (const source of item.sources) {
-      const link = el("a", { href: "#source-panel", class: "source-link" }, "source");
-      link.addEventListener("click", (event) => {
-        event.preventDefault();
-        showSource(source);
-      });
-      li.append(" ", link);
-    }
-    list.append(li);
-  }
-  return list;
-}
-
-async function showPlace(place) {
-  const status = $("wdww-status");
-  const result = $("wdww-result");
-  $("source-panel").hidden = true;
-  result.replaceChildren();
-  if (!place) {
-    status.textContent = "";
-    return;
-  }
-  status.className = "status";
-  status.textContent = "loading…";
-  try {
-    const data = await sparql(placeMatrixQuery, { param_place: `<${place}>` });
-    const { orgs, sectors, items } = groupMatrix(data.results.bindings);
-    const sectorKeys = [...sectors.keys()].sort((a, b) =>
-      (a === "") - (b === "") || sectors.get(a).localeCompare(sectors.get(b)));
-    const orgKeys = [...orgs.keys()].sort((a, b) => orgs.get(a).localeCompare(orgs.get(b)));
-    const head = el("tr", {}, el("th", { scope: "col" }, "organisation"),
-      ...sectorKeys.map((s) => el("th", { scope: "col" }, sectors.get(s))));
-    const body = el("tbody");
-    for (const org of orgKeys) {
-      const cells = sectorKeys.map((sector) =>
-        el("td", {}, cellContent(items.filter((i) => i.org === org && i.sector === sector))));
-      body.append(el("tr", {},
-        el("th", { scope: "row" }, el("a", { href: localHref(org) || org }, orgs.get(org))),
-        ...cells));
-    }
-    result.append(el("table", { class: "matrix" }, el("thead", {}, head), body));
-    status.textContent = `${orgs.size} organisation${orgs.size === 1 ? "" : "s"}, ` +
-      `${sectors.size} sector${sectors.size === 1 ? "" : "s"}, ${items.length} facts`;
-  } catch (error) {
-    status.className = "status error";
-    status.textContent = error instanceof QueryFailed
-      ? `HTTP ${error.status}: ${error.message}` : String(error);
-  }
+  select.addEventListener("change", () => { if (select.value) $("wdww-form").submit(); });
 }
 
 // --- start ---------------------------------------------------------------------------------
@@ -338,7 +233,6 @@ document.addEventListener("DOMContentLoaded", () => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) runQuery();
   });
   $("query-text").addEventListener("input", updateDownloadLink);
-  $("source-close").addEventListener("click", () => { $("source-panel").hidden = true; });
   updateDownloadLink();
   loadExamples().catch((error) => {
     $("query-status").textContent = "could not load the named queries: " + error;
