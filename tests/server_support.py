@@ -92,7 +92,8 @@ def request(
                 resp.status, {k.lower(): v for k, v in resp.headers.items()}, resp.read()
             )
     except urllib.error.HTTPError as exc:
-        return Response(exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read())
+        with exc:  # closes the connection (warnings fail the tests)
+            return Response(exc.code, {k.lower(): v for k, v in exc.headers.items()}, exc.read())
 
 
 def runnable_queries() -> list[NamedQuery]:
@@ -151,9 +152,13 @@ def kg_serve_process(store: Path, *options: str) -> Iterator[str]:
 
 
 def stop(proc: subprocess.Popen, timeout: float = 20) -> None:  # type: ignore[type-arg]
-    """End a server process: ask, wait, then kill."""
+    """End a server process: ask, wait, then kill; close its pipes (warnings fail the tests)."""
     proc.terminate()
     try:
         proc.wait(timeout=timeout)
     except subprocess.TimeoutExpired:
         proc.kill()
+        proc.wait(timeout=timeout)
+    for stream in (proc.stdin, proc.stdout, proc.stderr):
+        if stream is not None:
+            stream.close()

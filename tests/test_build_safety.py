@@ -219,6 +219,8 @@ def test_a_second_build_of_the_same_store_is_refused_while_one_runs(
     finally:
         holder.kill()
         holder.wait()
+        if holder.stdout is not None:
+            holder.stdout.close()
     # the holder was killed: its lock went with it, and the next build tidies up
     assert build([corpus], store, cache_dir=None, full=True).ok
     assert sorted(os.listdir(store.parent)) == ["store"]
@@ -238,6 +240,8 @@ def test_lock_store_can_wait_for_the_other_writer(tmp_path: Path) -> None:
             assert (tmp_path / "store.lock").read_text().strip() == str(os.getpid())
     finally:
         holder.wait(timeout=30)
+        if holder.stdout is not None:
+            holder.stdout.close()
     assert not (tmp_path / "store.lock").exists()  # nothing left beside the store
 
 

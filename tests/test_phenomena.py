@@ -494,6 +494,28 @@ def test_partners_after_a_cue_without_an_organisation_word_and_split_at_an_artic
     assert project.partners == []  # a project's acronym, no partner
 
 
+def test_partners_named_as_an_ngo_or_as_the_funder_of_a_programme() -> None:
+    """Regression (issue 17, third blind set): "l'ONG Caritas" named no partner, "L'ONG
+    fournit…" (the publisher, by its kind) became a partner called "ONG", and a name used as
+    the adjective of funding ("an ECHO-funded project") was not read as a funder."""
+    caritas = extract_text(
+        "Congo. En 2018, le PAM a distribué 300 tonnes de vivres avec l’ONG Caritas "
+        "(partenaire de mise en œuvre du PAM) dans le Pool.\n"
+    )
+    assert [p.label for p in caritas.partners] == ["Caritas"]
+    itself = extract_text(
+        "Syrie. Première Urgence Internationale est présente depuis 2008 en Syrie. L’ONG "
+        "fournit une réponse d’urgence à 12 000 personnes déplacées.\n"
+    )
+    assert itself.partners == []
+    funded = extract_text(
+        "Kenya. In 2023, IRC ran an ECHO-funded project that reached 5,000 people in Turkana.\n"
+    )
+    assert [(p.label, p.role) for p in funded.partners] == [("DG ECHO", "funder")]
+    verb = extract_text("Kenya. In 2023, ECHO funded 12 schools in Turkana.\n")
+    assert all(p.role != "funder" for p in verb.partners)
+
+
 def test_places_in_spanish_word_order_with_an_arabic_article_or_a_type_word_before() -> None:
     extraction = extract_text(
         "Sudán. MSF trabaja en Darfur Norte y en Al Gedaref. En 2017, MSF atendió 541 partos "

@@ -433,6 +433,8 @@ def test_kg_serve_endpoint_command(remote: Stub, free_port: int) -> None:
         finally:
             if proc.poll() is None:
                 proc.kill()
+                proc.wait()
+            proc.stderr.close()
 
 
 # --- a real Oxigraph server --------------------------------------------------------------------

@@ -559,6 +559,8 @@ def test_workers_do_not_outlive_a_killed_server(store_path: Path) -> None:
     time.sleep(0.5)  # one worker is deep in the query that never ends
     proc.kill()  # SIGKILL: the server gets no chance to stop its workers
     proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()
     deadline = time.monotonic() + 10
     while any(_alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.1)
@@ -623,6 +625,8 @@ def test_kg_serve_command(store_path: Path, tmp_path: Path) -> None:
     finally:
         if proc.poll() is None:
             proc.kill()
+            proc.wait()
+        proc.stderr.close()
     missing = subprocess.run(
         [*command, "serve", "--store", str(tmp_path / "none"), "--port", "0"],
         capture_output=True,

@@ -186,7 +186,7 @@ def test_every_rdf_format_gives_the_same_results(tmp_path: Path, fmt: str) -> No
         dataset.graph(ID["graph/report/contributed"]).__iadd__(graph)
         dataset.serialize(path, format="trig")
     else:
-        graph.serialize(path, format=fmt)
+        graph.serialize(path, format=fmt, encoding="utf-8")
     expected = validate_files([source], context=Graph())
     run = validate_files([path], context=Graph())
     assert run.exit_code == 1

@@ -388,7 +388,10 @@ class SparqlClient:
                 return Response(answer.status, answer.headers.get("Content-Type", ""), body)
         except urllib.error.HTTPError as exc:
             status = exc.code
-            detail = _error_detail(exc)
+            try:
+                detail = _error_detail(exc)
+            finally:
+                exc.close()  # the answer's connection, which nobody reads after this
             message = f"{where}: {action}: HTTP {status} {exc.reason}{detail}"
             if status in (401, 403):
                 hint = (

@@ -672,12 +672,14 @@ def name_at(
     pos = start + (skipped.end() if skipped else 0)
     found = _name_here(doc, lex, pos, limit, country)
     described = _DESCRIPTOR.match(text, pos, limit)
-    if described and (found is None or found.end <= described.end()):
+    bare_ngo = found is not None and found.new and re.match(r"(?:NGO|ONG)\s", found.label)
+    if described and (found is None or found.end <= described.end() or bare_ngo):
         # "the local organisation Association …", "l'ONG Tassaght", "l'ONG nationale DEMTOU"
         # (not the bare word "ONG")
         found = (
             _name_here(doc, lex, described.end(), limit, country)
             or _acronym_name(text, described.end(), lex)
+            or _bare_name(doc, lex, described.end(), limit, least=1)
             or found
         )
     if found is None and cued:
@@ -758,7 +760,11 @@ _NOT_AN_ORGANISATION_AFTER = frozenset(
 )
 
 
-def _bare_name(doc: Document, lex: Lexicons, pos: int, limit: int) -> OrgMention | None:
+def _bare_name(
+    doc: Document, lex: Lexicons, pos: int, limit: int, least: int = 2
+) -> OrgMention | None:
+    """A capitalised name nothing else knows: of `least` capitalised words or more (one is
+    enough when a word before it said it is an organisation: "l'ONG Caritas")."""
     text = doc.text
     end = _proper_name_end(text, pos, limit, lex)
     if end is None:
@@ -772,7 +778,7 @@ def _bare_name(doc: Document, lex: Lexicons, pos: int, limit: int) -> OrgMention
     if two:  # "through its partners ALDEF and WASDA": the first; the list gives the rest
         name, end = two.group(1), pos + len(two.group(1))
     capitalised = re.findall(r"(?<![\w’'])[A-ZÀ-Ý][\w’'-]*", name)
-    if len(capitalised) < (1 if nationality or two else 2) or "\n" in name:
+    if len(capitalised) < (1 if nationality or two else least) or "\n" in name:
         return None
     after = re.match(r"\s+([a-zà-ÿ]+)", text[end : end + 20])
     if after and after.group(1) not in _AFTER_A_NAME:
@@ -784,7 +790,7 @@ def _bare_name(doc: Document, lex: Lexicons, pos: int, limit: int) -> OrgMention
 
 _DESCRIPTOR = re.compile(
     r"(?:[\w'’-]+\s+){0,2}?(?:organisation|organization|NGO|ONG|association|charity|network|"
-    r"partner|partenaire)s?"
+    r"partner|partenaire|asociaci[oó]n|organizaci[oó]n)(?:s|es)?"
     # "l'ONG nationale DEMTOU", "la ONG local X": an adjective after the noun
     r"(?:\s+(?:nationale?|locale?|internationale?|nacional|internacional|communautaire|"
     r"comunitaria|partenaire|socia))?"

@@ -81,8 +81,12 @@ def build_lexicons(reference: Reference) -> Lexicons:
             for t in c.terms
         ),
         # every label of a role is a cue, but a bare "partner" or "funder" says too little
+        # ("l'ONG", two words joined by an apostrophe, is a cue)
         roles=Matcher(
-            t for c in reference.roles.values() for t in c.terms if " " in t.text.strip()
+            t
+            for c in reference.roles.values()
+            for t in c.terms
+            if " " in t.text.strip() or "'" in t.text
         ),
         organisations=Matcher(_terms(reference.organisations)),
         cues={kind: Matcher(_cue_terms(cues, kind)) for kind, cues in reference.cues.items()},

@@ -64,6 +64,8 @@ def find_partners(ctx: Context, orgs: list[OrgMention], country: str | None) -> 
         if mention is None:  # the cue ran into the name: "in partnership with the Ministry…"
             for word in re.finditer(r"[A-ZÀ-Ý][\w’']*", doc.text[cue.start : cue.end]):
                 mention = name_at(doc, lex, cue.start + word.start(), country)
+                if mention is not None and mention.new and fold(mention.label) in lex.org_words:
+                    mention = None  # "L'ONG fournit…": the word for an NGO, not a name
                 if mention is not None:
                     break
         if mention is not None:
@@ -85,6 +87,10 @@ def find_partners(ctx: Context, orgs: list[OrgMention], country: str | None) -> 
         before = _named_just_before(doc.text, orgs, cue.start)  # "Plan, its implementing partner"
         if before is not None:
             add(before, cue.iri, before.start, cue.end)
+    for m in orgs:  # "the two UK Aid funded programmes", "an ECHO-funded project"
+        funded = _FUNDED_AFTER.match(doc.text, m.end)
+        if funded and not doc.is_boilerplate(m.start):
+            add(m, ROLE + "funder", m.start, funded.end())
     for line_start, line_end, role in _listed_lines(ctx):  # "Donors\nCanada, ECHO, Germany…"
         for item in re.finditer(r"[^,;/]+", doc.text[line_start:line_end]):
             pos = _skip_space(doc.text, line_start + item.start())
@@ -150,7 +156,22 @@ def find_partners(ctx: Context, orgs: list[OrgMention], country: str | None) -> 
     return sorted(partners, key=lambda p: (p.start, p.iri, p.role))
 
 
-_APPOSITION = re.compile(r",\s*(?:its|our|their|his|her|son|sa|notre|leur)\s*$", re.IGNORECASE)
+# a name used as an adjective of funding: "ECHO-funded", "UK Aid funded programmes" (a bare
+# "X funded 12 schools" is X's own work, so without the hyphen a programme word must follow)
+_FUNDED_AFTER = re.compile(
+    r"(?:[ \t]?[-‐–][ \t]?(?:funded|financed|sponsored|supported)\b|"
+    r"[ \t]+(?:funded|financed|sponsored)[ \t]+(?:[a-z]+[ \t]+)?"
+    r"(?:projects?|programmes?|programs?|interventions?|responses?|initiatives?|appeals?|"
+    r"activities|activity|operations?|grants?)\b)"
+)
+
+
+# ", its implementing partner" or "(partenaire de mise en œuvre du PAM)" after a name
+_APPOSITION = re.compile(
+    r"(?:,\s*(?:its|our|their|his|her|son|sa|notre|leur|su|sus|nuestro|nuestra)|"
+    r"\s*\((?:(?:its|our|their|son|sa|notre|leur|su|nuestro|nuestra)\s+)?)\s*$",
+    re.IGNORECASE,
+)
 
 
 def _named_just_before(text: str, orgs: list[OrgMention], cue_start: int) -> OrgMention | None:
