@@ -20,7 +20,6 @@ page and the file are built by the same code from the same answers.
 
 from __future__ import annotations
 
-import html
 import json
 import math
 from collections.abc import Callable, Mapping, Sequence
@@ -30,11 +29,11 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from kg.server.render import Term, esc, local_href
+
 WEB_DIR = Path(__file__).resolve().parent / "web"
-ID_BASE = "https://w3id.org/humanitarian-kg/id/"
 WIDE_SECTORS = 5  # more sectors than this: sectors as rows, organisations as columns
 
-Term = dict[str, Any]
 Row = dict[str, Term]
 # (query text, [(variable, N-Triples term)]) -> rows in the SPARQL JSON results shape
 Run = Callable[[str, Sequence[tuple[str, str]]], list[Row]]
@@ -57,10 +56,6 @@ def literal_term(text: str) -> str:
 def _v(row: Row, name: str) -> str | None:
     term = row.get(name)
     return None if term is None else str(term.get("value"))
-
-
-def esc(value: object) -> str:
-    return html.escape(str(value), quote=True)
 
 
 # --- state -------------------------------------------------------------------------------------
@@ -306,10 +301,10 @@ def _read_areas(view: View, rows: list[Row]) -> None:
         org, sector = _v(row, "org"), _v(row, "sectorIri") or ""
         if org is None or (view.state.year and _v(row, "year") != view.state.year):
             continue
-        for counted in {sector} | view.broader.get(sector, set()):  # GBV work is Protection work
-            if not view.state.sector or counted in view.sector_iris:
-                area.work.setdefault(counted, set()).add(org)
-                view.sectors.setdefault(counted, view.sector_labels.get(counted, counted))
+        for within in {sector} | view.broader.get(sector, set()):  # GBV work is Protection work
+            if not view.state.sector or within in view.sector_iris:
+                area.work.setdefault(within, set()).add(org)
+                view.sectors.setdefault(within, view.sector_labels.get(within, within))
     view.areas = sorted(areas.values(), key=lambda a: (a.label.casefold(), a.iri))
 
 
@@ -329,7 +324,7 @@ def _format_value(value: str | None, unit: str | None) -> str:
 
 def server_link(iri: str) -> str:
     """On `kg serve`: the project's IRIs are pages of this server."""
-    return "/id/" + iri[len(ID_BASE) :] if iri.startswith(ID_BASE) else iri
+    return local_href(iri) or iri
 
 
 def iri_link(iri: str) -> str:
@@ -378,7 +373,7 @@ def _form(view: View, action: str) -> str:
             shown = p.label
             if labels.count(p.label) > 1 and p.parent:
                 shown += f", {p.parent}"  # the same name twice: say where each one is
-            count = f"{p.organisations} organisation{'s' if p.organisations != 1 else ''}"
+            count = counted(p.organisations, "organisation")
             selected = " selected" if p.iri == chosen else ""
             inner.append(
                 f'<option value="{esc(p.iri)}"{selected}>{esc(shown)} ({esc(count)})</option>'
@@ -512,10 +507,10 @@ def _coverage_sectors(view: View) -> list[str]:
 
 
 def _coverage_cells(view: View) -> list[tuple[Area, str, int]]:
+    """(area, sector, how many organisations work there in it), area by area."""
+    sectors = _coverage_sectors(view)
     return [
-        (area, sector, len(area.work.get(sector, ())))
-        for area in view.areas
-        for sector in _coverage_sectors(view)
+        (area, sector, len(area.work.get(sector, ()))) for area in view.areas for sector in sectors
     ]
 
 
@@ -526,20 +521,20 @@ def _coverage(view: View, action: str) -> str:
     head = '<th scope="col">area</th>' + "".join(
         f'<th scope="col">{esc(view.sectors.get(s, s))}</th>' for s in sectors
     )
-    body = []
-    for area in view.areas:
-        cells = []
-        for sector in sectors:
-            n = len(area.work.get(sector, ()))
-            what = f"{area.label}, {view.sectors.get(sector, sector)}: "
-            what += f"{n} organisation{'s' if n != 1 else ''}" if n else "no one"
-            css = "covered" if n else "gap"
-            text = str(n) if n else "–"
-            if action:
-                href = "?" + view.state.query_string(place=area.iri, sector=sector)
-                text = f'<a href="{esc(href)}">{text}</a>'
-            cells.append(f'<td class="{css}" title="{esc(what)}">{text}</td>')
-        body.append(f'<tr><th scope="row">{esc(area.label)}</th>{"".join(cells)}</tr>')
+    cells: dict[str, list[str]] = {}  # area IRI -> its cells, in the order of `sectors`
+    for area, sector, n in _coverage_cells(view):
+        what = f"{area.label}, {view.sectors.get(sector, sector)}: "
+        what += counted(n, "organisation") if n else "no one"
+        css = "covered" if n else "gap"
+        text = str(n) if n else "–"
+        if action:
+            href = "?" + view.state.query_string(place=area.iri, sector=sector)
+            text = f'<a href="{esc(href)}">{text}</a>'
+        cells.setdefault(area.iri, []).append(f'<td class="{css}" title="{esc(what)}">{text}</td>')
+    body = [
+        f'<tr><th scope="row">{esc(area.label)}</th>{"".join(cells[area.iri])}</tr>'
+        for area in view.areas
+    ]
     return (
         "<h3>Coverage of the areas below</h3>"
         '<p class="legend">How many organisations report work in each area and sector; '
@@ -563,7 +558,7 @@ def _map(view: View) -> str:
             continue
         orgs = set().union(*area.work.values()) if area.work else set()
         css = "area covered" if orgs else "area gap"
-        title = f"{area.label}: {len(orgs)} organisation{'s' if len(orgs) != 1 else ''}"
+        title = f"{area.label}: {counted(len(orgs), 'organisation')}"
         marks.append((css, area.label, area.lat, area.long, title))
     shown = {m[1] for m in marks}
     for name, lat, long in sorted(view.points.values()):
@@ -643,16 +638,13 @@ def store_runner(store: Any) -> Run:
     """`run` over the embedded store (pyoxigraph), for `kg report`."""
     import pyoxigraph as ox
 
-    def term(text: str) -> Any:
-        if text.startswith("<") and text.endswith(">"):
-            return ox.NamedNode(text[1:-1])
-        return ox.Literal(json.loads(text))
+    from kg.server.guard import parse_term
 
     def run(text: str, bindings: Sequence[tuple[str, str]]) -> list[Row]:
         result = store.query(
             text,
             use_default_graph_as_union=True,
-            substitutions={ox.Variable(k): term(v) for k, v in bindings} or None,
+            substitutions={ox.Variable(k): parse_term(v) for k, v in bindings} or None,
         )
         data = json.loads(result.serialize(format=ox.QueryResultsFormat.JSON))
         return list(data["results"]["bindings"])
@@ -668,9 +660,10 @@ def text_report(view: View) -> str:
     for org in sorted({i.org for i in view.items}, key=lambda o: view.organisations[o]):
         mine = [i for i in view.items if i.org == org]
         sectors = sorted({view.sectors.get(i.sector, "(no sector)") for i in mine})
-        figures = sum(1 for i in mine if i.kind == "outcome")
-        counted = f"{figures} figure{'s' if figures != 1 else ''} with a place here"
-        lines.append(f"  {view.organisations[org]}: {', '.join(sectors)} ({counted})")
+        figures = counted(sum(1 for i in mine if i.kind == "outcome"), "figure")
+        lines.append(
+            f"  {view.organisations[org]}: {', '.join(sectors)} ({figures} with a place here)"
+        )
     gaps = [(a, s) for a, s, n in _coverage_cells(view) if n == 0]
     if view.areas:
         lines.append(f"gaps (area and sector where no one reports work): {len(gaps)}")
