@@ -15,10 +15,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from extraction_expectations import check_report
 from kg import resources
 from kg.extract import extract_report, extract_text
+from kg.extract.entities import _spelt_by
 from kg.pipeline import extraction_warnings
 from kg.reference import GazetteerError, forget_reference
 from kg.reports import read_report
@@ -666,6 +669,57 @@ def test_returns_crossings_arrivals_and_famine_are_the_situation() -> None:
             "American Humanitarian Foundation - fundación hermana de FUSAL.",
             {("Salvadoran American Humanitarian Foundation", "partner")},
         ),
+        # regressions (issue 17, fourth round): partners named through a relation
+        (
+            "Mozambique. In 2022, WFP and the National Institute of Social Action (INAS) signed "
+            "an agreement to assist 3,000 people.",
+            {("National Institute of Social Action", "government-counterpart")},
+        ),
+        (
+            "Azerbaijan. In 2022 the ICRC cleared 30 fields. Around 1,500 mine warning signs "
+            "were donated to the Azerbaijan National Mine Action Agency.",
+            {("Azerbaijan National Mine Action Agency", "partner")},
+        ),
+        (
+            "Indonesia. In 2018 CARE received 3,000 jerry cans from UNHCR to share with 500 "
+            "families.",
+            {("UNHCR", "partner")},
+        ),
+        (
+            "Kenya. The USAID project was important for CARE. CARE reached 3,000 people in 2019.",
+            {("USAID", "funder")},
+        ),
+        (
+            "Kenya. ACF was particularly generous and supported our finance staff. In 2019 CARE "
+            "reached 3,000 people.",
+            {("Action Against Hunger", "partner")},
+        ),
+        (
+            "Libya. In 2018 UNHCR evacuated 300 refugees, coordinating closely with the Libyan "
+            "Coast Guard.",
+            {("Libyan Coast Guard", "coordination")},
+        ),
+        (
+            "Mozambique. En 2022, le PAM a signé une convention avec l'Institut national de "
+            "l'action sociale (INAS).",
+            {("Institut national de l'action sociale", "partner")},
+        ),
+        (
+            "México. En 2020, ACNUR trabajó con la Comisión mexicana de ayuda a refugiados "
+            "(COMAR) para registrar a 3.000 personas.",
+            {("Comisión mexicana de ayuda a refugiados", "partner")},
+        ),
+        (
+            "España. Las aportaciones económicas de la Agencia Extremeña de Cooperación "
+            "hicieron posible que Cruz Roja Española atendiera a 300 personas en 2022.",
+            {("Agencia Extremeña de Cooperación", "funder")},
+        ),
+        # and what is no partner: people, and a group in lower case
+        (
+            "Kenya. In 2019 CARE received 300 complaints from beneficiaries and CARE and the "
+            "community leaders signed a charter.",
+            set(),
+        ),
     ],
 )
 def test_partner_names_after_cues_in_lists_public_bodies_and_acronyms(
@@ -700,3 +754,31 @@ def test_a_year_alone_below_the_title_dates_the_page_unless_a_field_names_it() -
         "Cameroun\nDébut de la mission\n2016\nALIMA a réalisé 32 026 consultations prénatales.\n"
     )
     assert field.document_year != 2016
+
+
+def test_an_unknown_publisher_speaks_through_its_quoted_initiative() -> None:
+    """Regression (issue 17, third blind set): "Street Child’s ‘Family Business for
+    Education’ initiative" did not count as the page speaking of its own work."""
+    page = extract_text(
+        "Sabatu enrolled onto Street Child’s ‘Family Business for Education’ initiative.\n"
+        "Over the winters of 2017-2019, Street Child ran three appeals, allowing us to reach "
+        "55,000 children in Sierra Leone.\n"
+    )
+    assert page.publisher is not None and page.publisher.label == "Street Child"
+
+
+def test_an_acronym_of_people_is_never_the_publisher() -> None:
+    """Regression (issue 17, third blind set): "people with specific needs (PSN) have been
+    registered" made PSN the publisher of a page that never names its own."""
+    page = extract_text(
+        "Tanzania. In 2017, 8,153 people with specific needs (PSN) have been registered. "
+        "A total of 803 PSNs were supported with clothes.\n"
+    )
+    assert page.publisher is None
+
+
+@given(st.lists(st.from_regex(r"[A-Z][a-z]{1,8}", fullmatch=True), min_size=1, max_size=6))
+def test_an_acronym_of_initials_is_spelt_by_its_words(words: list[str]) -> None:
+    upper = [w.upper() for w in words]
+    assert _spelt_by("".join(w[0] for w in upper), upper)
+    assert not _spelt_by("".join(w[0] for w in upper) + "9", upper)

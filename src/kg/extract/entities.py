@@ -783,7 +783,10 @@ def _bare_name(
     after = re.match(r"\s+([a-zà-ÿ]+)", text[end : end + 20])
     if after and after.group(1) not in _AFTER_A_NAME:
         return None  # "as part of World Vaccination month": a name inside a phrase
-    if any(s == 0 for s, _e, _c, _k in lex.gazetteer.find_countries(name, fold(name))):
+    if any(
+        s == 0 and kind != "demonym"  # "Libyan Coast Guard" is a name
+        for s, _e, _c, kind in lex.gazetteer.find_countries(name, fold(name))
+    ):
         return None  # "Nigeria and Niger": countries, the donor rule's business
     return OrgMention(pos, end, str(entity("org", slugify(name))), name, new=True)
 
@@ -953,7 +956,33 @@ def _defined_name(text: str, pos: int, limit: int) -> tuple[int, int] | None:
         initials = iter(w.group(0)[0] for w in words[first:])
         if all(any(c == i for i in initials) for c in letters[1:]):
             return pos + words[first].start(), pos + len(name)
+    # "Institut national de l'action sociale (INAS)": French and Spanish names keep their
+    # other words in lower case, so every word but the small ones gives a letter, exactly
+    content = [w for w in re.finditer(r"[^\W\d_][\w-]*", name) if w.group(0).lower() not in _SMALL]
+    for first in range(min(len(content), 8)):
+        if not content[first].group(0)[0].isupper():
+            continue
+        if _spelt_by("".join(letters), [w.group(0).upper() for w in content[first:]]):
+            return pos + content[first].start(), pos + len(name)
     return None
+
+
+def _spelt_by(acronym: str, words: list[str]) -> bool:
+    """Whether the acronym is the start of every word in turn, one to three letters each:
+    "COMAR" from "Comisión mexicana de ayuda a refugiados"."""
+    if not words:
+        return not acronym
+    return any(
+        acronym.startswith(words[0][:k]) and _spelt_by(acronym[k:], words[1:])
+        for k in range(1, min(3, len(words[0])) + 1)
+    )
+
+
+# the small words of a name that its acronym skips
+_SMALL = frozenset(
+    "a al and au aux con d de del des du el en et for in l la las le les los of on pour the to "
+    "with y".split()
+)
 
 
 def _proper_name_end(text: str, pos: int, limit: int, lex: Lexicons) -> int | None:

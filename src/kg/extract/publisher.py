@@ -16,7 +16,14 @@ import re
 from dataclasses import dataclass, field
 from typing import Literal
 
-from kg.extract.entities import GOVERNMENT, OrgMention, _proper_name_end, countries_in
+from kg.extract.entities import (
+    _SMALL,
+    GOVERNMENT,
+    OrgMention,
+    _proper_name_end,
+    _spelt_by,
+    countries_in,
+)
 from kg.extract.lexicons import Lexicons
 from kg.extract.text import Document, Line, fold
 from kg.model import Named
@@ -105,8 +112,10 @@ _FIRST_PERSON_AFTER = re.compile(
 _ACRONYM = re.compile(r"(?<![\w/])[A-Z][A-Z0-9&]{2,7}(?![\w])")
 _OWN_THINGS = re.compile(
     r"(?<![\w])(?P<name>[A-ZÀ-Ý][\w-]+(?:\s+[A-ZÀ-Ý][\w-]+){0,3})['’]s?\s+"
-    r"(?:[A-Z][a-z]+\s+)?(?:teams?|staff|department|programmes?|programs?|operations?|"
-    r"response|mission|volunteers)\b"
+    # "Street Child’s ‘Family Business for Education’ initiative": a quoted title between
+    r"(?:[A-Z][a-z]+\s+|[‘'\"“][^’'\"”\n]{1,60}[’'\"”]\s+)?"
+    r"(?:teams?|staff|department|programmes?|programs?|operations?|"
+    r"response|mission|volunteers|initiatives?|appeals?|projects?)\b"
 )
 _TITLE_NAME = re.compile(
     r"\s*(?P<name>[A-ZÀ-Ý][\w-]+(?:\s+[A-ZÀ-Ý][\w-]+){0,3}?)\s+"
@@ -293,9 +302,12 @@ def _candidates(
                 keep(span)
     names = {name for _, _, name in found}
     countries = countries_in(doc, lex.gazetteer)
+    common = _common_acronyms(text)
     for start, _end, name in found:
         if fold(name) in _GENERIC or any(o.start <= start < o.end for o in orgs):
             continue
+        if name in common:
+            continue  # "people with specific needs (PSN)", "803 PSNs": people, not a body
         if any(s <= start and start + len(name) <= e for s, e in places):
             continue  # "San Pedro Sula", a place
         if any(s <= start < e for s, e, _, _ in countries):
@@ -312,6 +324,24 @@ def _candidates(
     for cand in out.values():
         cand.spans.sort()
     return out
+
+
+_LOWER_DEFINITION = re.compile(
+    r"(?<![\w-])([a-z][\w-]*(?:\s+[a-z][\w-]*){1,7})\s*\(([A-Z][A-Z0-9&]{1,7})s?\)"
+)
+_PLURAL_ACRONYM = re.compile(r"(?<![\w/])([A-Z][A-Z0-9&]{1,7})s(?![\w])")
+
+
+def _common_acronyms(text: str) -> set[str]:
+    """Acronyms of common nouns: defined by words in lower case ("people with specific needs
+    (PSN)", "internally displaced persons (IDPs)") or counted in the plural ("803 PSNs")."""
+    common = {m.group(1) for m in _PLURAL_ACRONYM.finditer(text)}
+    for m in _LOWER_DEFINITION.finditer(text):
+        words = [w.upper() for w in m.group(1).split() if w not in _SMALL]
+        acronym = m.group(2)
+        if any(_spelt_by(acronym, words[i:]) for i in range(len(words))):
+            common.add(acronym)
+    return common
 
 
 def _name_at(doc: Document, lex: Lexicons, start: int, limit: int) -> tuple[int, int, str] | None:

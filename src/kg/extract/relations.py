@@ -134,6 +134,22 @@ def find_partners(ctx: Context, orgs: list[OrgMention], country: str | None) -> 
         if owned:
             for gov in _government_names(ctx, sentence.start, sentence.end, country):
                 add(gov, ROLE + "government-counterpart", gov.start, gov.end)
+        for m, start, end in _acting_with_publisher(ctx, sentence.start, sentence.end, country):
+            add(m, ROLE + "partner", start, end)
+        for m in in_sentence:  # "the USAID project", "ACF … supported our staff"
+            if m.iri == ctx.publisher_iri:
+                continue
+            programme = _ITS_PROGRAMME.search(
+                doc.text, max(sentence.start, m.start - 8), m.end + 40
+            )
+            supported = _SUPPORTED_US.match(doc.text, m.end, sentence.end)
+            given = _GAVE_US.search(doc.text, sentence.start, m.start)
+            if (
+                (programme and programme.start(1) == m.start and programme.end(1) == m.end)
+                or supported
+                or (owned and given and given.end() == m.start)
+            ):
+                add(m, ROLE + "partner", sentence.start, sentence.end)
     if _in_the_movement(ctx):  # an IFRC page: the national societies it names work with it
         for mention, name in _movement_members(ctx):
             add(mention, ROLE + "partner", mention.start, mention.end, name)
@@ -154,6 +170,53 @@ def find_partners(ctx: Context, orgs: list[OrgMention], country: str | None) -> 
         and (iri not in funders or not role.endswith("/government-counterpart"))
     ]
     return sorted(partners, key=lambda p: (p.start, p.iri, p.role))
+
+
+# "the USAID project", "le programme … de l'UNICEF" is the first kind only: an organisation's
+# project named by the publisher is one it takes part in
+_ITS_PROGRAMME = re.compile(
+    r"\b(?:[Tt]he|[Aa]n?|[Tt]his|[Oo]ur)[ \t]+(\S.*?)[ \t]+(?:[a-z]+[ \t]+)?"
+    r"(?:projects?|programmes?|programs?|grants?|partnership|consortium)\b"
+)
+# "ACF was particularly generous and supported our finance staff": it helped the publisher
+_SUPPORTED_US = re.compile(
+    r"[^.;:\n]{0,60}?\b(?:supported|funded|financed|helped|trained)[ \t]+(?:us|our)\b"
+    r"|[^.;:\n]{0,60}?\b(?:a (?:soutenu|financé|appuyé)|nous a (?:soutenus|aidés|formés)|"
+    r"ha (?:apoyado|financiado)|nos (?:apoyó|ha apoyado))\b"
+)
+# "received 3,000 jerry cans … from UNHCR", "reçu … de la part du HCR": what the publisher
+# received, from whom
+_GAVE_US = re.compile(
+    r"\b(?:received|receives|obtained|a reçu|ont reçu|recibió|recibieron)\b[^.;:\n]{0,120}?"
+    r"\b(?:from|de la part d[eu](?:s|[ \t]+la|[ \t]+l['’])?|por parte de(?:l|[ \t]+la)?)"
+    r"[ \t]+(?:the[ \t]+|la[ \t]+|le[ \t]+|l['’]|el[ \t]+)?"
+)
+# "WFP and the National Institute of Social Action (INAS) signed an agreement": the publisher
+# and a body named beside it as the subject of one joint act
+_AND_THEN = re.compile(r"[ \t]+(?:and|et|y)[ \t]+")
+_JOINT_ACT = re.compile(
+    r"(?:[ \t]*\([^()\n]{1,20}\))?[ \t]+(?:have[ \t]+|has[ \t]+|jointly[ \t]+|ont[ \t]+|"
+    r"conjointement[ \t]+)?(?:signed|launched|co-?organi[sz]ed|organi[sz]ed|conducted|co-led|"
+    r"co-chaired|co-chair|lead|led|jointly|signé|lancé|organisé|conduit|firmaron|lanzaron|"
+    r"organizaron|realizaron)\b"
+)
+
+
+def _acting_with_publisher(
+    ctx: Context, start: int, end: int, country: str | None
+) -> list[tuple[OrgMention, int, int]]:
+    """Bodies named with "and" right after the publisher as the subject of one act."""
+    out = []
+    for p in ctx.publisher_mentions:
+        if not start <= p.start < end:
+            continue
+        gap = _AND_THEN.match(ctx.doc.text, p.end, end)
+        if gap is None:
+            continue
+        other = name_at(ctx.doc, ctx.lex, gap.end(), country, cued=True)
+        if other is not None and _JOINT_ACT.match(ctx.doc.text, other.end, end):
+            out.append((other, p.start, other.end))
+    return out
 
 
 # a name used as an adjective of funding: "ECHO-funded", "UK Aid funded programmes" (a bare
