@@ -782,3 +782,59 @@ def test_an_acronym_of_initials_is_spelt_by_its_words(words: list[str]) -> None:
     upper = [w.upper() for w in words]
     assert _spelt_by("".join(w[0] for w in upper), upper)
     assert not _spelt_by("".join(w[0] for w in upper) + "9", upper)
+
+
+def test_a_short_sentence_above_a_list_introduces_it() -> None:
+    """Regression (issue 17, third blind set): "Below are some key figures from our activities
+    in 2022." did not make the bullets below the publisher's, so "conflict-affected
+    communities" turned its results into the situation."""
+    page = extract_text(
+        "Azerbaijan. The ICRC works with the Azerbaijan Red Crescent Society.\n"
+        "Below are some key figures from our activities in 2022.\n"
+        "- 9,675 individuals from 50 conflict affected communities benefitted from risk "
+        "awareness sessions.\n"
+        "- 8,575 people living in 15 conflict-affected communities improved their access to "
+        "water\n"
+    )
+    assert sorted(f.value for f in page.outcomes) == [15, 50, 8575, 9675]
+    assert page.context_figures == []
+
+
+def test_a_page_that_opens_by_dating_its_own_work_reviews_that_year() -> None:
+    """Regression (issue 17, third blind set): "En 2024, Médicos Sin Fronteras respondimos…"
+    left every later figure without a year; "condado" and "ayudamos" were not read."""
+    page = extract_text(
+        "En 2024, Médicos Sin Fronteras respondimos a múltiples emergencias en Kenia.\n\n"
+        "Nuestros equipos siguieron ofreciendo atención médica en Dadaab. En el condado de "
+        "Kiambu, ayudamos a 450 refugiados que habían huido.\n"
+    )
+    assert page.document_year == 2024
+    assert [(f.value, f.year, [p.label for p in f.places]) for f in page.outcomes] == [
+        (450, 2024, ["Kiambu"])
+    ]
+    news = extract_text(
+        "In 2015, CARE opened an office in Kenya.\n\nSince the floods of 2023, CARE has "
+        "reached 3,000 people in Kiambu.\n"
+    )
+    assert news.document_year is None  # the opening sentence is history, not the page's year
+
+
+def test_a_year_before_a_name_in_a_paragraph_is_no_postal_address() -> None:
+    """Regression (issue 17, third blind set): "2017-2019, Street Child ran…" was read as an
+    address ("2019, Street") and the whole paragraph dropped as page furniture."""
+    page = extract_text(
+        "Over the three winters of 2017-2019, Street Child ran three appeals across Sierra "
+        "Leone, allowing us to reach 5,000 children in Kenema.\n"
+    )
+    assert [p.label for p in page.places] == ["Kenema"]
+    footer = extract_text("CARE reached 300 people in Kenya in 2019.\n\n12, rue de la Paix\n")
+    assert footer.outcomes[0].value == 300
+
+
+def test_places_counted_again_with_a_demonstrative_are_no_new_figure() -> None:
+    page = extract_text(
+        "Niger. En 2024, la Croix-Rouge nigérienne a aidé 3 000 ménages à Madarounfa et "
+        "Guidan Roumdji. Cela représente la moitié des ménages sinistrés de ces deux "
+        "départements.\n"
+    )
+    assert [f.value for f in page.outcomes] == [3000]

@@ -214,7 +214,30 @@ def document_year(ctx: Context) -> int | None:
         ]
         if years:
             return years[-1]
-    return None
+    return _year_in_review(ctx)
+
+
+# "En 2024, Médicos Sin Fronteras respondimos…", "In 2023, we reached…", "Durante 2022, …"
+_REVIEW_LEAD = re.compile(
+    r"(?:in|en|during|durante|throughout|over|au cours de|a lo largo de)\s+"
+    r"(?:l['’]ann[ée]e\s+|el\s+a[ñn]o\s+|the\s+year\s+)?((?:19|20)\d\d)\s*,",
+    re.IGNORECASE,
+)
+
+
+def _year_in_review(ctx: Context) -> int | None:
+    """A page that opens by dating the publisher's own work ("En 2024, Médicos Sin Fronteras
+    respondimos a múltiples emergencias…") and names no later year reviews that year."""
+    first = next((s for s in ctx.doc.sentences if not ctx.doc.is_boilerplate(s.start)), None)
+    if first is None or first.lead_in is not None:
+        return None
+    lead = _REVIEW_LEAD.match(ctx.doc.text, first.start, first.end)
+    if lead is None or not _owned(ctx, first):
+        return None
+    year = int(lead.group(1))
+    if any(p.first is not None and p.first[0] > year for p in ctx.periods):
+        return None  # "In 2015, CARE opened an office…" on a page that goes on to 2023: history
+    return year
 
 
 _PUBLISHED = re.compile(
@@ -671,6 +694,10 @@ def _classify(
 
 
 UNCLEAR = "not clearly the publisher's work or the situation"
+_DEMONSTRATIVE = re.compile(
+    r"\b(?:these|those|ces|estos|estas|esos|esas|dichos|dichas)\s+$",
+    re.IGNORECASE,
+)
 _NUMBER_OF = re.compile(
     r"\b(?:the\s+(?:number|total|count)\s+of|le\s+nombre\s+(?:de|d['’])|"
     r"el\s+n[uú]mero\s+de|la\s+cifra\s+de|le\s+total\s+(?:de|d['’]))\b",
@@ -886,6 +913,9 @@ def extract_figures(
         indicator = _indicator(ctx, f"{verb} {counted}".strip(), kind)
         head = counted.split()[0].lower().strip(".,")
         if indicator is None and head in ctx.lex.place_types:
+            if _DEMONSTRATIVE.search(doc.text, max(0, number.start - 12), number.start):
+                skip("places named before, counted again ('these two departments')")
+                continue
             if kind != "outcome":
                 skip("a count of places the situation concerns, not of people or services")
                 continue

@@ -199,12 +199,16 @@ def _mark_boilerplate(
             line.boilerplate = True
             if any(cue in text for cue in cues.get("credit", [])):
                 _mark_caption(lines, i)
-        elif text and (_is_dateline(text, months) or _ADDRESS_RE.search(text)):
-            line.boilerplate = True  # a date on its own, a postal address or a phone number
+        elif text and (
+            _is_dateline(text, months) or (len(text) < 160 and _ADDRESS_RE.search(text))
+        ):
+            # a date on its own, a postal address or a phone number (an address is a short line:
+            # "2017-2019, Street Child ran…" in a paragraph is no "2019, Street")
+            line.boilerplate = True
 
 
 _ADDRESS_RE = re.compile(
-    r"\b\d+\s*,?\s+(?:rue|avenue|av|boulevard|bd|street|st|road|rd|chemin|route|allee)\b"
+    r"\b\d+,?\s+(?:rue|avenue|av|boulevard|bd|chemin|route|allee)\b|\b\d+\s+(?:street|st|road|rd)\b"
     r"|\b(?:p\.?o\.? box|b\.?p\.?|cedex|tel|tél|phone|fax)\b[\s.:]*\+?\d"
 )
 
@@ -261,6 +265,11 @@ def _collect_footnotes(doc: Document) -> None:
 _JOIN_NEXT_RE = re.compile(r"[a-z,(\-]$")
 
 
+def _bullet_follows(lines: list[Line], i: int) -> bool:
+    following = next((line for line in lines[i + 1 :] if line.text.strip()), None)
+    return following is not None and following.bullet
+
+
 def _sections_and_sentences(doc: Document) -> None:
     doc.sections.append(Section("", 0, len(doc.text)))
     lines = doc.lines
@@ -288,7 +297,12 @@ def _sections_and_sentences(doc: Document) -> None:
             i = nxt
         block_start, block_end = lines[start_index].start, lines[i].end
         if not line.bullet:
-            lead_in = (block_start, block_end) if text.endswith(":") else None
+            # "Key figures:" or a short sentence right above a list ("Below are some key
+            # figures from our activities in 2022.") introduces it
+            introduces = text.endswith(":") or (
+                len(text) < 200 and text.endswith(".") and _bullet_follows(lines, i)
+            )
+            lead_in = (block_start, block_end) if introduces else None
         block += 1
         for s, e in _split_sentences(doc.text, block_start, block_end):
             doc.sentences.append(
