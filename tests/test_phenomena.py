@@ -838,3 +838,17 @@ def test_places_counted_again_with_a_demonstrative_are_no_new_figure() -> None:
         "départements.\n"
     )
     assert [f.value for f in page.outcomes] == [3000]
+
+
+def test_a_list_after_en_with_an_ordinary_word_in_it_is_no_list_of_places() -> None:
+    """Regression (issue 17, third blind set): "diplomas en Humanidades, Empresariales y
+    Educación" minted two places."""
+    page = extract_text(
+        "Malawi: la graduación de los estudiantes en el campo de refugiados de Dzaleka\n"
+        "06 octubre 2014\n"
+        "A finales de septiembre, la segunda promoción de estudiantes de los campos de Dzaleka "
+        "recibió sus diplomas en Humanidades, Empresariales y Educación en la escuela del "
+        "campamento, a 50 km. de Lilongwe, la capital de Malawi.\n"
+    )
+    labels = {p.label for p in page.places}
+    assert not labels & {"Humanidades", "Empresariales"}

@@ -506,9 +506,14 @@ def find_unknown_places(
         for m in regex.finditer(doc.text):
             kind = type_of(m)
             stop = m.start("type") if kind else m.end()
-            for found in _NAME_RE.finditer(doc.text, m.start(1), stop):
-                if found.group(1).lower() in {"and", "et", "y"}:
-                    continue
+            items = [
+                f
+                for f in _NAME_RE.finditer(doc.text, m.start(1), stop)
+                if f.group(1).lower() not in {"and", "et", "y"}
+            ]
+            if regex is _LIST_AFTER_IN and any(_is_common(fold(f.group(1)), common) for f in items):
+                continue  # "diplomas en Humanidades, Empresariales y Educación": subjects
+            for found in items:
                 candidates.append(
                     (found.start(1), found.end(1), found.group(1), kind, found.end(1))
                 )
