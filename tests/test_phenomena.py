@@ -852,3 +852,70 @@ def test_a_list_after_en_with_an_ordinary_word_in_it_is_no_list_of_places() -> N
     )
     labels = {p.label for p in page.places}
     assert not labels & {"Humanidades", "Empresariales"}
+
+
+@pytest.mark.parametrize(
+    ("text", "publisher"),
+    [
+        # regressions (issue 17, fourth blind set, opened)
+        (
+            "In Georgia, the ICRC helps to reconnect families separated by conflict.\n\n"
+            "Latest Update\nIn numbers\n\nIn 2021\n  • 213\n    medical evacuations were "
+            "organized\n",
+            "International Committee of the Red Cross",
+        ),
+        (
+            "Page archivée: peut contenir des informations obsolètes\n\n"
+            "Libéria : les activités du CICR en mars 2007\n\n"
+            "Le CICR fournit une assistance aux communautés locales.\n",
+            "International Committee of the Red Cross",
+        ),
+        (
+            "El hospital de la Fundación Vicente Ferrer, un centro de referencia\n"
+            "En Andhra Pradesh, donde trabaja la Fundación Vicente Ferrer (FVF), viven 400.000 "
+            "personas con el VIH.\n",
+            "Fundación Vicente Ferrer",
+        ),
+        (
+            "Cambodge\n- 2 593 filleuls parrainés\n- 1 540 jeunes suivis dans nos centres\n"
+            "Enfants du Mékong gère directement ces programmes. En 1993, Enfants du Mékong a "
+            "successivement ouvert 4 centres.\n",
+            "Enfants du Mékong",
+        ),
+    ],
+)
+def test_the_publisher_acting_in_the_present_inverted_or_below_furniture(
+    text: str, publisher: str
+) -> None:
+    page = extract_text(text)
+    assert page.publisher is not None and page.publisher.label == publisher
+
+
+def test_a_quoted_programme_title_is_never_the_publisher() -> None:
+    page = extract_text(
+        "Sabatu enrolled onto Street Child’s ‘Family Business for Education’ initiative.\n"
+        "Over 2017-2019, Street Child ran three appeals which our supporters got behind.\n"
+        "Since then ‘Right to Learn’ and ‘Count Me In’ continued to reach 5,000 children; "
+        "‘Count Me In’ supported 300 more.\n"
+    )
+    assert page.publisher is not None and page.publisher.label == "Street Child"
+
+
+def test_a_partner_keeps_the_name_spelt_out_after_its_acronym() -> None:
+    """Regression (issue 17, fourth blind set, opened): "l'AECID (Agence espagnole pour la
+    coopération internationale au développement)" and "el Ministerio de Sanidad del Gobierno
+    y UNICEF" (one body, then another)."""
+    french = extract_text(
+        "Arménie. Cette aide a pu être fournie grâce au financement de l’AECID (Agence "
+        "espagnole pour la coopération internationale au développement). Action contre la Faim "
+        "a aidé 150 foyers en 2024.\n"
+    )
+    names = {n for p in french.partners for n in p.names}
+    assert "Agence espagnole pour la coopération internationale au développement" in names
+    spanish = extract_text(
+        "Guinea Ecuatorial. En 2018 UNICEF vacunó a 3.000 niños gracias al programa de "
+        "cooperación entre el Ministerio de Sanidad del Gobierno y UNICEF.\n"
+    )
+    assert [(p.names, p.role) for p in spanish.partners] == [
+        (("Ministerio de Sanidad del Gobierno", "Ministerio de Sanidad"), "government-counterpart")
+    ]

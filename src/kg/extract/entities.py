@@ -990,6 +990,16 @@ _SMALL = frozenset(
 )
 
 
+def _another_organisation(text: str, pos: int, limit: int, lex: Lexicons) -> bool:
+    """ "y UNICEF", "and the WFP": a conjunction at `pos` followed by a known organisation."""
+    m = re.match(r"(?:and|et|y|&)\s+(?:the\s+|le\s+|la\s+|el\s+|l['’])?", text[pos:limit])
+    if m is None:
+        return False
+    after = pos + m.end()
+    rest = text[after : min(limit, after + 80)]
+    return any(found.start == 0 for found in lex.organisations.find(rest, fold(rest)))
+
+
 def _proper_name_end(text: str, pos: int, limit: int, lex: Lexicons) -> int | None:
     """End of a run of capitalised words (with up to two joiners such as "pour le" inside)."""
     end = None
@@ -1005,6 +1015,8 @@ def _proper_name_end(text: str, pos: int, limit: int, lex: Lexicons) -> int | No
             joiner = re.match(r"[a-zé]+['’]?", text[cursor:limit])
             if joiner and re.match(r"(?:and|et)\s+(?:the|le|la|les|l['’])\b", text[cursor:limit]):
                 break
+            if joiner and _another_organisation(text, cursor, limit, lex):
+                break  # "el Ministerio de Sanidad del Gobierno y UNICEF": two bodies
             if (
                 end is not None
                 and joiner

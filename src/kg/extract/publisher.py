@@ -300,6 +300,21 @@ def _candidates(
             squashed = re.sub(r"[^a-z0-9]", "", fold(span[2]))
             if len(squashed) >= 4 and any(squashed in part for part in parts):
                 keep(span)
+    acting: dict[str, int] = {}
+    # "Enfants du Mékong gère directement ces programmes…": a name that acts twice, or acts and
+    # is named again on a page that speaks as "we"
+    for span in capitalised:
+        if _QUOTED.search(text, max(0, span[0] - 40), span[0]):
+            continue  # "‘Count Me In’ UK Aid supported programme": a programme's title
+        if _acts_after(doc, lex, span[1]) and not _is_org_named(span[2], lex):
+            acting[span[2]] = acting.get(span[2], 0) + 1
+    speaks = bool(doc.found(lex.cues["ownership"]))  # "nos centres", "our teams"
+    for span in capitalised:
+        times = acting.get(span[2], 0)
+        if len(span[2].split()) >= 2 and (
+            times >= 2 or (times == 1 and speaks and text.count(span[2]) >= 2)
+        ):
+            keep(span)
     names = {name for _, _, name in found}
     countries = countries_in(doc, lex.gazetteer)
     common = _common_acronyms(text)
@@ -308,6 +323,8 @@ def _candidates(
             continue
         if name in common:
             continue  # "people with specific needs (PSN)", "803 PSNs": people, not a body
+        if " " not in name and fold(name) in lex.common_words:
+            continue  # "Latest Update": a heading's word, not a name
         if any(s <= start and start + len(name) <= e for s, e in places):
             continue  # "San Pedro Sula", a place
         if any(s <= start < e for s, e, _, _ in countries):
@@ -393,16 +410,38 @@ def _acting_organisation(doc: Document, lex: Lexicons, span: tuple[int, int, str
     ):
         return False
     text = doc.text
-    window = min(len(text), end + 30)
-    acts = doc.found(lex.cues["outcome-verb"], end, window) or doc.found(
-        lex.cues["presence"], end, window
-    )
-    if acts and not re.search(r"[.;:\n,]", text[end : acts[0].start]):
+    if _acts_after(doc, lex, end, commas=False):
         return True
+    if _WORKS_BEFORE.search(doc.folded[max(0, start - 30) : start]):
+        return True  # "donde trabaja la Fundación Vicente Ferrer", "où intervient l'Association"
     return bool(
         _TEAM_BEFORE.search(text[max(0, start - 30) : start])
         or _TEAM_AFTER.match(text[end : end + 30])
     )
+
+
+# an opening quote not closed before the end of the window: inside a quoted title
+_QUOTED = re.compile(r"[‘“«][^’”»\n]*$")
+_WORKS_BEFORE = re.compile(
+    r"\b(?:donde|where|ou|en la que|dans laquelle)\s+(?:(?:ya\s+|deja\s+)?\w+\s+)?"
+    r"(?:trabaja|trabajan|interviene|opera|travaille|intervient|opere|works|operates)\s+"
+    r"(?:la\s+|el\s+|le\s+|l['’]|the\s+)?$"
+)
+
+
+def _acts_after(doc: Document, lex: Lexicons, end: int, commas: bool = True) -> bool:
+    """A verb of work or presence follows the name closely ("… gère directement", "… a
+    successivement ouvert"), with no break (nor, unless `commas`, a comma) between."""
+    window = min(len(doc.text), end + 30)
+    acts = doc.found(lex.cues["outcome-verb"], end, window) or doc.found(
+        lex.cues["presence"], end, window
+    )
+    stops = r"[.;:\n,]" if not commas else r"[.;:\n]"
+    return bool(acts) and not re.search(stops, doc.text[end : acts[0].start])
+
+
+def _is_org_named(name: str, lex: Lexicons) -> bool:
+    return any(w in lex.org_words for w in re.findall(r"\w+", fold(name)))
 
 
 def _capitalised_names(doc: Document, lex: Lexicons) -> list[tuple[int, int, str]]:
@@ -417,7 +456,8 @@ def _capitalised_names(doc: Document, lex: Lexicons) -> list[tuple[int, int, str
 def _weigh(cand: Candidate, doc: Document, lex: Lexicons) -> None:
     text, folded = doc.text, doc.folded
     # the title: the first line when it is short, and the first heading
-    first_lines = [line for line in doc.lines if line.text.strip()][:1]
+    # ("Page archivée: …" above "Libéria : les activités du CICR en mars 2007" is furniture)
+    first_lines = [line for line in doc.lines if line.text.strip() and not line.boilerplate][:1]
     head_end = first_lines[0].end if first_lines and len(first_lines[0].text) <= 120 else 0
     headings = [s for s in doc.sections if s.heading][:1]
     concept = lex.reference.organisations.get(cand.iri)
@@ -458,7 +498,9 @@ def _weigh(cand: Candidate, doc: Document, lex: Lexicons) -> None:
             cand.add("named as working with it", -3, quote)
         if _CREDIT.search(text[max(0, start - 70) : start]) or _SLASH_CREDIT.match(text, end):
             cand.add("photo credit", 1.5, quote, cap=3)
-        verbs = doc.found(lex.cues["outcome-verb"], end, min(len(text), end + 30))
+        verbs = doc.found(lex.cues["outcome-verb"], end, min(len(text), end + 30)) or doc.found(
+            lex.cues["presence"], end, min(len(text), end + 30)
+        )  # "the ICRC helps to reconnect families", "Le CICR fournit une assistance"
         if verbs and not re.search(r"[.;:\n]", text[end : verbs[0].start]):
             cand.add("subject of its work", 1.5, quote, cap=4.5)
         if sentence is not None and doc.found(lex.cues["ownership"], sentence.start, sentence.end):

@@ -18,6 +18,11 @@ ROLE = "https://w3id.org/humanitarian-kg/id/role/"
 
 
 _ACRONYM_AFTER = re.compile(r"\s*(\([A-Z][A-Za-z0-9&\-]{1,14}\))")
+# an acronym's full name in parentheses after it: "AECID (Agence espagnole pour la …)"
+_EXPANSION_AFTER = re.compile(r"\s*\(([A-ZÀ-Ý][^()\n]{8,140}?)\)")
+_OF_THE_GOVERNMENT = re.compile(
+    r"\s+(?:del\s+Gobierno|du\s+[Gg]ouvernement|of\s+the\s+Government)$", re.IGNORECASE
+)
 
 
 def find_partners(ctx: Context, orgs: list[OrgMention], country: str | None) -> list[Partner]:
@@ -40,6 +45,12 @@ def find_partners(ctx: Context, orgs: list[OrgMention], country: str | None) -> 
         surface = written or " ".join(doc.text[mention.start : mention.end].split())
         defined = _ACRONYM_AFTER.match(doc.text, mention.end)
         forms = [surface, f"{surface} {defined.group(1)}"] if defined else [surface]
+        spelt = _EXPANSION_AFTER.match(doc.text, mention.end)
+        if spelt and (mention.acronym is not None or surface.isupper()):
+            forms.append(" ".join(spelt.group(1).split()))  # "l'AECID (Agence espagnole …)"
+        plain = _OF_THE_GOVERNMENT.sub("", surface)
+        if plain != surface:
+            forms.append(plain)  # "Ministerio de Sanidad del Gobierno": the ministry
         if key not in found:
             named_at[key] = (mention.start, mention.end)
             found[key] = Partner(
