@@ -3,7 +3,7 @@
     python benchmarks/score_extraction.py [--details] [--given] [--set NAME]...
 
 NAME: seed, unseen, heldout (expected.json readings), real-tune, real-frozen, real-tune2,
-real-frozen2, real-frozen3, real-frozen4 (the blind sets).
+real-frozen2, real-frozen3, real-frozen4, real-frozen5 (the blind sets).
 
 The blind evaluation set of real pages (`tests/fixtures/real/tune` and `…/frozen`, see the
 README there) is scored kind by kind with F1 and one-to-one matching (`blind_scoring.py`),
@@ -58,6 +58,7 @@ REAL_SETS = {
     "real-frozen2": REAL / "frozen2",
     "real-frozen3": REAL / "frozen3",
     "real-frozen4": REAL / "frozen4",
+    "real-frozen5": REAL / "frozen5",
 }
 SETS = [
     ("seed", ROOT / "data" / "reports", ROOT / "tests" / "fixtures" / "seed-expected"),
