@@ -498,10 +498,7 @@ def _weigh(cand: Candidate, doc: Document, lex: Lexicons) -> None:
             cand.add("named as working with it", -3, quote)
         if _CREDIT.search(text[max(0, start - 70) : start]) or _SLASH_CREDIT.match(text, end):
             cand.add("photo credit", 1.5, quote, cap=3)
-        verbs = doc.found(lex.cues["outcome-verb"], end, min(len(text), end + 30)) or doc.found(
-            lex.cues["presence"], end, min(len(text), end + 30)
-        )  # "the ICRC helps to reconnect families", "Le CICR fournit une assistance"
-        if verbs and not re.search(r"[.;:\n]", text[end : verbs[0].start]):
+        if _acts_after(doc, lex, end):  # "the ICRC helps…", "Le CICR fournit une assistance"
             cand.add("subject of its work", 1.5, quote, cap=4.5)
         if sentence is not None and doc.found(lex.cues["ownership"], sentence.start, sentence.end):
             cand.add("with 'we'/'our'", 1, quote, cap=3)
