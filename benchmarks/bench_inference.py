@@ -2,15 +2,15 @@
 
     python benchmarks/bench_inference.py [--store build/store] [--scale 1] [--no-hermit]
 
-Materialised inferences (queries/inference/*.rq, `kg.inference.materialise`): the rules run
+Materialised inferences (queries/inference/*.rq, `kg.reason.materialise.materialise`): the rules run
 over every stated quad of the store (ontology, reference data, report graphs; the store's own
 inferred graph is left out), with the report graphs copied `--scale` times under renamed IRIs
 (as in bench_validate.py). Printed per rule: triples constructed, new ones (not stated nor
 produced by an earlier rule), seconds; then the total, against the stated triples.
 
-HermiT (`kg.reason`, through owlready2 in a private World): the ontology alone, the ontology
-with the reference data (what `kg ontology check` runs), and with the store's report data too
-(`--data`). The numbers are wall-clock seconds, Java start included.
+HermiT (`kg.reason.consistency`, through owlready2 in a private World): the ontology alone,
+the ontology with the reference data (what `kg ontology check` runs), and with the store's report
+data too (`--data`). The numbers are wall-clock seconds, Java start included.
 """
 
 from __future__ import annotations
@@ -24,15 +24,15 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from kg.inference import inference_rules, materialise
 from kg.namespaces import GRAPH_INFERRED
+from kg.reason.materialise import inference_rules, materialise
 from kg.store import open_store
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def build_seed_store(directory: Path) -> Path:
-    from kg.build import build
+    from kg.build.run import build
 
     path = directory / "store"
     result = build([ROOT / "data" / "reports"], path)
@@ -51,7 +51,7 @@ def scaled_copies(store_path: Path, factor: int) -> list[ox.Quad]:
     sys.path.insert(0, str(Path(__file__).resolve().parent))
     from bench_validate import scaled
 
-    from kg.validate import store_data_graphs
+    from kg.validate.engine import store_data_graphs
 
     out: list[ox.Quad] = []
     for name, graph in scaled(store_data_graphs(open_store(store_path)), factor):
@@ -102,8 +102,8 @@ def main() -> None:
         return
     from rdflib import Graph
 
-    from kg.reason import check_graphs
-    from kg.validate import repository_graphs, store_data_graphs
+    from kg.reason.consistency import check_graphs
+    from kg.validate.engine import repository_graphs, store_data_graphs
 
     ontology, reference = repository_graphs()
     data = Graph()

@@ -4,7 +4,7 @@
         --out benchmarks/results/scale.json
     /work/venv/bin/python benchmarks/bench_scale.py run --sizes 10000 --runs 1 --rdflib-max 0
 
-For each size N (a corpus written by `kg.synth.generate(N, seed)` under `--work`):
+For each size N (a corpus written by `kg.tools.synth.generate(N, seed)` under `--work`):
 - full build, `--runs` times, each in a fresh process with an empty store and cache: wall time
   by phase (`BuildResult.wall`), CPU seconds by stage summed over workers (read, extract, emit,
   validate, reason, serialise: `BuildResult.seconds`), peak memory (ru_maxrss of the build
@@ -86,7 +86,7 @@ def pct(values: list[float], q: float) -> float:
 
 
 def build_once(reports: Path, store: Path, workers: int | None, full: bool, cache: str) -> dict:
-    from kg.build import build
+    from kg.build.run import build
 
     started = now()
     result = build(
@@ -148,7 +148,7 @@ def run_build_process(
 
 def query_cases() -> list[tuple[str, str, dict[str, str]]]:
     """(name, variant, params): each named query with its required parameters, and filtered."""
-    from kg.query import list_queries
+    from kg.query.named import list_queries
 
     cases = []
     for q in list_queries():
@@ -161,7 +161,7 @@ def query_cases() -> list[tuple[str, str, dict[str, str]]]:
 
 
 def time_oxigraph(store: Any, runs: int) -> dict[str, dict]:
-    from kg.query import load_query, run_query
+    from kg.query.named import load_query, run_query
 
     out = {}
     for name, variant, params in query_cases():
@@ -196,7 +196,7 @@ def time_rdflib(dump: Path, runs: int, timeout: float) -> dict[str, Any]:
     from rdflib import Dataset, Literal, Variable
     from rdflib.namespace import XSD
 
-    from kg.query import load_query
+    from kg.query.named import load_query
 
     started = now()
     dataset = Dataset(default_union=True)
@@ -246,7 +246,7 @@ def time_rdflib(dump: Path, runs: int, timeout: float) -> dict[str, Any]:
 
 
 def ensure_corpus(work: Path, size: int) -> tuple[Path, float | None]:
-    from kg.synth import generate
+    from kg.tools.synth import generate
 
     corpus = work / f"synth-{size}"
     if (corpus / "planted.jsonl").is_file():

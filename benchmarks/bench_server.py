@@ -51,7 +51,7 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from kg.query import NamedQuery, list_queries  # noqa: E402
+from kg.query.named import NamedQuery, list_queries  # noqa: E402
 from server_support import REQUIRED, bindings_for  # noqa: E402
 
 SLOW = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i . ?j ?k ?l }"

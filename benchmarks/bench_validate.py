@@ -12,7 +12,7 @@ real one.
 Two ways to validate are measured:
 - per report (what `kg validate` does on a store): each report graph on its own with the small
   context its nodes need, only its own nodes as focus nodes, spread over `--workers` processes
-  (`kg.validation.validate_report_graphs`), either strictly one graph per pySHACL run
+  (`kg.validate.run.validate_report_graphs`), either strictly one graph per pySHACL run
   (batch 1) or 20 graphs per run (the default); plus the reference data validated once;
 - whole (the naive way): every report graph merged with the whole ontology and reference data
   into one graph, validated in one pySHACL run; only up to `--whole-up-to` (it grows fast).
@@ -36,15 +36,15 @@ from rdflib import Graph, URIRef
 
 from kg.namespaces import ID
 from kg.store import open_store
-from kg.validate import repository_graphs, store_data_graphs, validate_graph
-from kg.validation import BATCH, validate_report_graphs
+from kg.validate.engine import repository_graphs, store_data_graphs, validate_graph
+from kg.validate.run import BATCH, validate_report_graphs
 
 LOCAL_KINDS = ("report", "outcome", "context", "span", "presence", "partnership")
 ROOT = Path(__file__).resolve().parent.parent
 
 
 def build_seed_store(directory: Path) -> Path:
-    from kg.build import build
+    from kg.build.run import build
 
     path = directory / "store"
     result = build([ROOT / "data" / "reports"], path)

@@ -48,7 +48,7 @@ from extraction_expectations import (  # noqa: E402
     load_expected,
     same_value,
 )
-from kg.reference import Reference, load_reference  # noqa: E402
+from kg.reference.loader import Reference, load_reference  # noqa: E402
 
 REAL = ROOT / "tests" / "fixtures" / "real"
 REAL_SETS = {

@@ -31,7 +31,7 @@ from kg.extract import extract_report
 from kg.extract.lexicons import default_lexicons
 from kg.model import Extraction, Figure
 from kg.reports import read_report
-from kg.synth import PlantedFigure, PlantedReport, read_planted
+from kg.tools.synth import PlantedFigure, PlantedReport, read_planted
 
 
 @dataclass

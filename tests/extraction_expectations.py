@@ -25,7 +25,7 @@ from typing import Any
 
 from kg.extract import extract_report
 from kg.model import Extraction, Figure
-from kg.reference import Reference, load_reference
+from kg.reference.loader import Reference, load_reference
 from kg.reports import read_report
 
 TOLERANCE = 0.5

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from kg.build import build
-from kg.query import NamedQuery, QueryParam, list_queries
+from kg.build.run import build
+from kg.query.named import NamedQuery, QueryParam, list_queries
 from kg.server.app import KGServer, ServerConfig, make_server
 
 ROOT = Path(__file__).resolve().parent.parent

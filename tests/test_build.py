@@ -1,4 +1,4 @@
-"""`kg.build`: the same inputs give the same store; incremental builds equal full ones; failures
+"""`kg.build.run`: the same inputs give the same store; incremental builds equal full ones; failures
 leave the previous store as it was."""
 
 from __future__ import annotations
@@ -11,8 +11,8 @@ import pytest
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
-import kg.pipeline
-from kg.build import build
+import kg.build.pipeline
+from kg.build.run import build
 from kg.namespaces import HKG
 from kg.store import open_store, read_manifest, stats
 from store_support import dump
@@ -99,7 +99,7 @@ def test_a_report_that_cannot_be_read_is_named_and_the_others_build(
 
 def _break_one_report(monkeypatch: pytest.MonkeyPatch, report_id: str) -> None:
     """Make the emitted graph of one report violate the shapes (a negative value)."""
-    real = kg.pipeline.emit_report
+    real = kg.build.pipeline.emit_report
 
     def emit(extraction: object, known: object) -> object:
         graph = real(extraction, known)  # type: ignore[arg-type]
@@ -108,7 +108,7 @@ def _break_one_report(monkeypatch: pytest.MonkeyPatch, report_id: str) -> None:
             graph.set((URIRef(str(figure)), HKG.value, Literal("-5", datatype=XSD.decimal)))
         return graph
 
-    monkeypatch.setattr(kg.pipeline, "emit_report", emit)
+    monkeypatch.setattr(kg.build.pipeline, "emit_report", emit)
 
 
 def test_violations_leave_the_previous_store(
@@ -157,8 +157,8 @@ def test_the_reference_data_is_kept_in_the_cache_by_fingerprint(
     pickle is rebuilt; another fingerprint's pickle is replaced, never used."""
     import pickle
 
-    from kg import reference as ref
-    from kg.build import pipeline_fingerprint, use_cached_reference
+    from kg.build.run import pipeline_fingerprint, use_cached_reference
+    from kg.reference import loader as ref
 
     cache = tmp_path / "cache"
     fingerprint = pipeline_fingerprint()
@@ -169,7 +169,7 @@ def test_the_reference_data_is_kept_in_the_cache_by_fingerprint(
         built.append(1)
         return real()
 
-    monkeypatch.setattr("kg.build.build_reference", counting)
+    monkeypatch.setattr("kg.build.run.build_reference", counting)
     monkeypatch.setattr(ref, "_LOADED", {})
     use_cached_reference(cache, fingerprint)
     pickled = cache / f"reference-{fingerprint}.pickle"
@@ -202,8 +202,8 @@ def test_what_the_pipeline_derives_from_the_reference_is_kept_in_the_cache(
 ) -> None:
     """A second process takes the reference triples and their inferences from the cache
     instead of running the rules again, and processes a report exactly as a fresh pipeline."""
-    from kg import inference
-    from kg.build import _new_pipeline, pipeline_fingerprint
+    from kg.build.run import _new_pipeline, pipeline_fingerprint
+    from kg.reason import materialise as inference
 
     cache = tmp_path / "cache"
     fingerprint = pipeline_fingerprint()

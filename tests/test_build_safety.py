@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kg.build import RemovalRefused, build, stale_reports
+from kg.build.run import RemovalRefused, build, stale_reports
 from kg.cli import app
 from kg.namespaces import report_graph
 from kg.store import StoreBusyError, lock_store, open_store, read_manifest
@@ -275,7 +275,7 @@ def test_workers_die_with_a_killed_build_and_the_next_build_cleans_up(tmp_path: 
     store = tmp_path / "b" / "store"
     cache = tmp_path / "b" / "cache"
     script = (
-        "import sys; from pathlib import Path; from kg.build import build; "
+        "import sys; from pathlib import Path; from kg.build.run import build; "
         "build([Path(sys.argv[1])], Path(sys.argv[2]), workers=2, cache_dir=Path(sys.argv[3]))"
     )
     child = subprocess.Popen([sys.executable, "-c", script, str(reports), str(store), str(cache)])
@@ -324,7 +324,7 @@ def test_a_worker_outside_linux_watches_its_parent(tmp_path: Path) -> None:
     middle = textwrap.dedent(
         f"""
         import subprocess, sys, time
-        code = "import os, time; from kg.build import _watch_parent; " \\
+        code = "import os, time; from kg.build.run import _watch_parent; " \\
                "open({str(grandchild)!r}, 'w').write(str(os.getpid())); " \\
                "_watch_parent(os.getppid(), 0.05); time.sleep(60)"
         subprocess.Popen([sys.executable, "-c", code])

@@ -20,9 +20,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from kg import reference, resources
+from kg import resources
 from kg.cli import app
 from kg.extract import lexicons
+from kg.reference import loader as reference
 
 ROOT = Path(__file__).resolve().parent.parent
 DOC = ROOT / "docs" / "extending-the-ontology.md"

@@ -1,4 +1,4 @@
-"""The materialised inferences (kg.inference, queries/inference/*.rq) on a tiny store."""
+"""The materialised inferences (kg.reason.materialise, queries/inference/*.rq) on a tiny store."""
 
 from __future__ import annotations
 
@@ -9,9 +9,9 @@ import pytest
 from rdflib import Graph
 from rdflib.namespace import OWL
 
-from kg.inference import inference_rules, materialise
 from kg.namespaces import GRAPH_INFERRED, HKG, ID
-from kg.validate import repository_graphs
+from kg.reason.materialise import inference_rules, materialise
+from kg.validate.engine import repository_graphs
 
 FIXTURE = Path(__file__).parent / "fixtures" / "inference" / "tiny.trig"
 

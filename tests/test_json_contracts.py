@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from kg.cli import app
 from kg.extract import extract_text
-from kg.query import QueryResult, json_value
+from kg.query.named import QueryResult, json_value
 
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMAS = ROOT / "docs" / "schemas"

@@ -15,8 +15,14 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 from typer.testing import CliRunner
 
 from kg.cli import app
-from kg.docs import default_owl_path, export_owl, ontology_graph, owl_in_sync, write_html
 from kg.namespaces import HKG
+from kg.tools.ontology_docs import (
+    default_owl_path,
+    export_owl,
+    ontology_graph,
+    owl_in_sync,
+    write_html,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 ONTOLOGY_IRI = URIRef("https://w3id.org/humanitarian-kg/ontology")

@@ -22,7 +22,7 @@ from typer.testing import CliRunner
 
 from kg.cli import app
 from kg.namespaces import HKG, ORG, entity
-from kg.reference import (
+from kg.reference.loader import (
     IDENTIFIERS_FILE,
     WIKIDATA_ENTITY,
     add_organisation_identifiers,
@@ -30,7 +30,7 @@ from kg.reference import (
     read_csv,
     reference_graph,
 )
-from kg.validate import shapes_graph, validate_graph
+from kg.validate.engine import shapes_graph, validate_graph
 
 ROOT = Path(__file__).resolve().parent.parent
 REFERENCE = ROOT / "data" / "reference"

@@ -20,10 +20,10 @@ from hypothesis import strategies as st
 
 from extraction_expectations import check_report
 from kg import resources
+from kg.build.pipeline import extraction_warnings
 from kg.extract import extract_report, extract_text
 from kg.extract.entities import _spelt_by
-from kg.pipeline import extraction_warnings
-from kg.reference import GazetteerError, forget_reference
+from kg.reference.loader import GazetteerError, forget_reference
 from kg.reports import read_report
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "phenomena"
@@ -156,7 +156,7 @@ def test_a_pcode_gazetteer_resolves_admin2_names_to_their_pcodes(
     assert by_label["Assoungha"].iri.endswith("/place/tdx0101")
     assert by_label["Abdi"].iri.endswith("/place/tdx0103")
     assert by_label["Assoungha"].level == 2
-    from kg.reference import load_reference
+    from kg.reference.loader import load_reference
 
     reference = load_reference()
     assoungha = reference.places["https://w3id.org/humanitarian-kg/id/place/tdx0101"]
@@ -171,7 +171,7 @@ def test_a_file_that_is_no_pcode_table_is_refused_with_its_name(
     bad = home_with_gazetteer / "data" / "gazetteers" / "notes.csv"
     bad.write_text("name,population\nAbeche,80000\n", encoding="utf-8")
     forget_reference()
-    from kg.reference import build_graphs
+    from kg.reference.loader import build_graphs
 
     with pytest.raises(GazetteerError, match=r"notes\.csv:1: no admin1Pcode"):
         build_graphs()

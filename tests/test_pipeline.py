@@ -1,4 +1,4 @@
-"""`kg.pipeline`: per-report validation and inference give what the whole-graph runs give."""
+"""`kg.build.pipeline`: per-report validation and inference give what the whole-graph runs give."""
 
 from __future__ import annotations
 
@@ -12,22 +12,22 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
-from kg.emit import emit_report
-from kg.extract import extract_report
-from kg.inference import materialise
-from kg.namespaces import GRAPH_ONTOLOGY, GRAPH_REFERENCE, HKG, ID, SH
-from kg.pipeline import (
+from kg.build.pipeline import (
     ReportPipeline,
     TargetScreen,
     hoist_property_shapes,
     is_local,
     parse_lines,
 )
+from kg.emit import emit_report
+from kg.extract import extract_report
+from kg.namespaces import GRAPH_ONTOLOGY, GRAPH_REFERENCE, HKG, ID, SH
+from kg.reason.materialise import materialise
 from kg.reports import find_reports, read_report
 from kg.store import oxigraph_triples
-from kg.validate import Violation, load_rdf, shapes_graph, validate_graph
-from kg.validate import _path_text as path_text  # noqa: PLC2701 - results as text
-from kg.validate import _report as validation_report  # noqa: PLC2701 - the typed report
+from kg.validate.engine import Violation, load_rdf, shapes_graph, validate_graph
+from kg.validate.engine import _path_text as path_text  # noqa: PLC2701 - results as text
+from kg.validate.engine import _report as validation_report  # noqa: PLC2701 - the typed report
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "data" / "reports"

@@ -1,4 +1,4 @@
-"""OWL reasoning (kg.reason, `kg ontology check`): HermiT in a private owlready2 World.
+"""OWL reasoning (kg.reason.consistency, `kg ontology check`): HermiT in a private owlready2 World.
 
 HermiT runs in a Java subprocess: a consistent ontology plus reference data takes about
 10 s here, so the slow cases share module-scoped results.
@@ -18,14 +18,14 @@ from typer.testing import CliRunner
 
 from kg.cli import app
 from kg.namespaces import HKG, ID
-from kg.reason import (
+from kg.reason.consistency import (
     ReasonerError,
     ReasoningResult,
     check_graphs,
     check_repository,
     find_culprits,
 )
-from kg.validate import load_rdf, repository_graphs
+from kg.validate.engine import load_rdf, repository_graphs
 
 FIXTURES = Path(__file__).parent / "fixtures" / "reasoning"
 BROKEN = FIXTURES / "broken-disjoint-types.ttl"

@@ -1,4 +1,4 @@
-"""kg.remote and kg.push without a real engine: binding parameters with VALUES blocks, and
+"""kg.query.backends and kg.push without a real engine: binding parameters with VALUES blocks, and
 the failure modes of the HTTP client against tiny stub servers on loopback.
 
 The real engines (Oxigraph server, Virtuoso) are in tests/test_remote_engines.py.
@@ -27,8 +27,7 @@ from kg.push import (
     metadata_ntriples,
     push,
 )
-from kg.query import list_queries, parse_query, run_query
-from kg.remote import (
+from kg.query.backends import (
     EmbeddedBackend,
     Endpoint,
     QueryBackend,
@@ -43,6 +42,7 @@ from kg.remote import (
     query_form,
     term_from_json,
 )
+from kg.query.named import list_queries, parse_query, run_query
 
 FIXTURE = Path(__file__).parent / "fixtures" / "store" / "mini.trig"
 XSD = "http://www.w3.org/2001/XMLSchema#"

@@ -25,11 +25,10 @@ import pyoxigraph as ox
 import pytest
 from typer.testing import CliRunner
 
-from kg.build import build
+from kg.build.run import build
 from kg.cli import app
 from kg.push import METADATA_GRAPH, PushError, graph_content, push, remote_hashes
-from kg.query import list_queries, run_query
-from kg.remote import (
+from kg.query.backends import (
     Endpoint,
     RemoteAuthError,
     RemoteBackend,
@@ -37,6 +36,7 @@ from kg.remote import (
     RemoteHTTPError,
     SparqlClient,
 )
+from kg.query.named import list_queries, run_query
 from kg.store import open_store
 from test_remote import FIXTURE, PARAM_VALUES
 
@@ -493,7 +493,7 @@ def query_cases(query: Any) -> list[dict[str, str]]:
 
 @pytest.mark.parametrize("query", list_queries(), ids=lambda q: q.name)
 def test_named_query_gives_the_same_rows(seeded: Engine, seed_store: ox.Store, query: Any) -> None:
-    """The queries are written for both engines (see kg.query): no engine-specific copies."""
+    """The queries are written for both engines (see kg.query.named): no engine-specific copies."""
     backend = RemoteBackend(Endpoint(seeded.query_url, timeout=120))
     for params in query_cases(query):
         expected = run_query(seed_store, query, params)
@@ -529,12 +529,12 @@ def test_named_query_gives_the_same_rows_on_the_query_fixture(
 
 def test_parameter_values_reach_the_engine_intact(seeded: Engine) -> None:
     """Quotes, backslashes, newlines, braces, '#' and non-ASCII survive the VALUES binding."""
-    from kg.query import parse_query
+    from kg.query.named import parse_query
 
     query = parse_query(
         "# param: v (required) — any text\n"
         # (not STR(): Virtuoso 7.2 garbles the non-ASCII characters of a simple literal's
-        # STR(), so the named queries never take it of a string parameter; see kg.query)
+        # STR(), so the named queries never take it of a string parameter; see kg.query.named)
         'SELECT ?out ?param_v WHERE { BIND(CONCAT(?param_v, "") AS ?out) }'
     )
     backend = RemoteBackend(Endpoint(seeded.query_url))

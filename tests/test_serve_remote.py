@@ -29,8 +29,8 @@ from typer.testing import CliRunner
 
 from kg.cli import app
 from kg.push import push
-from kg.query import list_queries, run_query
-from kg.remote import Endpoint
+from kg.query.backends import Endpoint
+from kg.query.named import list_queries, run_query
 from kg.server.app import ServerConfig, make_server
 from kg.store import write_store
 from server_support import Response, Running, request, running_server

@@ -19,7 +19,7 @@ from urllib.parse import quote, urlencode
 import pyoxigraph as ox
 import pytest
 
-from kg.query import run_query
+from kg.query.named import run_query
 from kg.store import open_store
 from server_support import Response, Running, request, running_server, seed_store
 
@@ -340,7 +340,7 @@ def test_accept_that_matches_nothing_is_406(server: Running, query: str, accept:
 
 
 def test_csv_of_a_named_query_matches_kg_query(server: Running, store: ox.Store) -> None:
-    from kg.query import load_query
+    from kg.query.named import load_query
 
     query = load_query("who-what-where")
     resp = get(server, query.text, accept="text/csv")

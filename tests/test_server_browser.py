@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from kg.query import load_query, run_query
+from kg.query.named import load_query, run_query
 from kg.store import open_store
 from server_support import ARTIFACTS, Running, running_server, seed_store
 

@@ -1,5 +1,5 @@
 """Real SPARQL clients, unmodified, against `kg serve`: SPARQLWrapper and rdflib's
-SPARQLStore run every named query and get the rows `kg query` gives (kg.query.run_query);
+SPARQLStore run every named query and get the rows `kg query` gives (kg.query.named.run_query);
 and, against `kg serve` running as its own process, SPARQLWrapper in every return format,
 rdflib's SPARQLStore over the result cap (with the documented paging), and curl's content
 negotiation.
@@ -25,7 +25,7 @@ import pytest
 from rdflib import RDF, BNode, Graph, Literal, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
 
-from kg.query import NamedQuery, run_query
+from kg.query.named import NamedQuery, run_query
 from kg.store import open_store
 from server_support import (
     Running,

@@ -1,4 +1,4 @@
-"""The SHACL shapes (shapes/*.ttl) and their wrapper, kg.validate.
+"""The SHACL shapes (shapes/*.ttl) and their wrapper, kg.validate.engine.
 
 Shape fixtures live in tests/fixtures/shapes/{valid,invalid}/*.ttl. Each is self-contained: it
 carries the few ontology triples it needs (rdfs:subClassOf, scheme membership), so it is
@@ -32,7 +32,7 @@ from rdflib.compare import isomorphic
 from rdflib.namespace import RDF, RDFS
 
 from kg.namespaces import HKG, ID, SH
-from kg.validate import (
+from kg.validate.engine import (
     RDFParseError,
     ShapesError,
     ValidationReport,

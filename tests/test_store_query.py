@@ -1,4 +1,4 @@
-"""The embedded store (kg.store) and the named queries (kg.query, queries/*.rq).
+"""The embedded store (kg.store) and the named queries (kg.query.named, queries/*.rq).
 
 The fixture tests/fixtures/store/mini.trig follows docs/data-model.md: two reports, three
 organisations (one minted in a report), Mali > Mopti > Koro and Mali > Timbuktu > Gourma
@@ -16,7 +16,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import Dataset, Graph, Literal, URIRef
 
-from kg.query import (
+from kg.query.named import (
     NamedQuery,
     QueryDefinitionError,
     QueryParamError,

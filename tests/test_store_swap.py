@@ -18,7 +18,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from kg.build import build
+from kg.build.run import build
 from kg.store import dump_sorted, locate_store, open_store, recover_store, stats
 from store_support import dump
 
@@ -43,7 +43,7 @@ CHILD = textwrap.dedent(
     kg.store._step = step
     if swap == "fallback":
         kg.store._exchange = lambda first, second: False
-    from kg.build import build
+    from kg.build.run import build
     build([Path(reports)], Path(store), workers=1, full=kind == "full", cache_dir=Path(cache))
     sys.exit(3)
     """

@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from kg.cli import app
 from kg.reports import read_report
-from kg.synth import Vocabulary, generate, read_planted
+from kg.tools.synth import Vocabulary, generate, read_planted
 
 ROOT = Path(__file__).resolve().parent.parent
 

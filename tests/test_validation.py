@@ -20,7 +20,7 @@ from typer.testing import CliRunner
 
 from kg.cli import app
 from kg.namespaces import HKG, ID, SH
-from kg.validate import (
+from kg.validate.engine import (
     ContextValidator,
     Violation,
     combine_reports,
@@ -29,7 +29,7 @@ from kg.validate import (
     validate_graph,
     validate_graphs,
 )
-from kg.validation import (
+from kg.validate.run import (
     ValidationRun,
     render,
     render_junit,

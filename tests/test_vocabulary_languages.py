@@ -15,11 +15,11 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 
-from kg.docs import ontology_graph
 from kg.extract import extract_text
 from kg.extract.lexicons import default_lexicons
 from kg.extract.text import fold
 from kg.namespaces import HKG
+from kg.tools.ontology_docs import ontology_graph
 
 LANGUAGES = ("en", "fr", "es")
 ID = "https://w3id.org/humanitarian-kg/id/"

@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from kg import where
 from kg.cli import app
 from kg.namespaces import GEO, entity
-from kg.reference import world_places_graph
+from kg.reference.loader import world_places_graph
 from kg.store import open_store
 from server_support import request, running_server, seed_store
 
@@ -97,7 +97,7 @@ def test_areas_below_with_gaps_and_sub_sectors_counted(run: where.Run) -> None:
 
 
 def test_coverage_agrees_with_the_gaps_query(store_path: Path, run: where.Run) -> None:
-    from kg.query import load_query, run_query
+    from kg.query.named import load_query, run_query
 
     result = run_query(open_store(store_path), load_query("gaps"), {"country": "Mali"})
     expected = {(row[0], row[1]) for row in result.rows}

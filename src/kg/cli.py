@@ -16,14 +16,13 @@ from rich.table import Table
 from typer.core import TyperOption
 
 from kg import __version__
-from kg.build import BuildResult, stale_reports
-from kg.build import build as run_build
+from kg.build.run import BuildResult, stale_reports
+from kg.build.run import build as run_build
 from kg.emit import emit_report
 from kg.extract import extract_report
 from kg.extract.lexicons import default_lexicons
-from kg.highlight import render as render_html
 from kg.model import Extraction
-from kg.query import (
+from kg.query.named import (
     QueryError,
     QueryResult,
     list_queries,
@@ -36,7 +35,8 @@ from kg.query import (
 )
 from kg.reports import ReportError, read_report
 from kg.store import DEFAULT_STORE, StoreError, open_store, recover_store, stats
-from kg.validate import DEFAULT_MAX_BYTES, RDFParseError
+from kg.tools.highlight import render as render_html
+from kg.validate.engine import DEFAULT_MAX_BYTES, RDFParseError
 
 app = typer.Typer(
     help="humanitarian-kg: a knowledge graph of humanitarian operations read from the "
@@ -268,7 +268,7 @@ def synth(
 
     Example: `kg synth --out build/synth --reports 100 --seed 7`
     """
-    from kg.synth import generate
+    from kg.tools.synth import generate
 
     try:
         result = generate(reports, seed, out_dir)
@@ -423,10 +423,10 @@ def validate(
 
     Example: `kg validate --store build/store`
     """
-    from kg.validate import repository_graphs
-    from kg.validation import FORMATS, merge_runs, render, validate_files
-    from kg.validation import validate_reference as run_reference
-    from kg.validation import validate_store as run_store
+    from kg.validate.engine import repository_graphs
+    from kg.validate.run import FORMATS, merge_runs, render, validate_files
+    from kg.validate.run import validate_reference as run_reference
+    from kg.validate.run import validate_store as run_store
 
     if fmt not in FORMATS:
         raise fail(f"unknown format {fmt!r}: use {', '.join(FORMATS)}", 2)
@@ -528,8 +528,8 @@ def _password(user: str | None, password_env: str) -> str | None:
 def _remote_query(
     endpoint: str, name: str | None, sparql: str | None, params: dict[str, str]
 ) -> QueryResult:
-    """`kg query --endpoint`: the same query on a remote store (kg.remote)."""
-    from kg.remote import RemoteBackend, RemoteError
+    """`kg query --endpoint`: the same query on a remote store (kg.query.backends)."""
+    from kg.query.backends import RemoteBackend, RemoteError
 
     backend = RemoteBackend(endpoint)
     try:
@@ -604,7 +604,7 @@ def push(
 
     from kg.push import PushError
     from kg.push import push as run_push
-    from kg.remote import Endpoint, RemoteError, SparqlClient
+    from kg.query.backends import Endpoint, RemoteError, SparqlClient
 
     password = _password(user, password_env)
     if timeout <= 0 or retries < 0:
@@ -854,7 +854,7 @@ def serve(
     Example: `kg serve --store build/store --port 8000`
     """
 
-    from kg.remote import Endpoint
+    from kg.query.backends import Endpoint
     from kg.server.app import KGServer, ServerConfig
     from kg.server.app import serve as run_server
 
@@ -948,7 +948,7 @@ def ontology_check(
 
     Example: `kg ontology check --data`
     """
-    from kg.reason import ReasonerError, check_repository
+    from kg.reason.consistency import ReasonerError, check_repository
 
     if fmt not in {"text", "json"}:
         raise fail(f"unknown format {fmt!r}: use text or json", 2)
@@ -981,7 +981,7 @@ def ontology_export(
 
     Example: `kg ontology export --check`
     """
-    from kg.docs import default_owl_path, export_owl, owl_in_sync
+    from kg.tools.ontology_docs import default_owl_path, export_owl, owl_in_sync
 
     target = output or default_owl_path()
     if check:
@@ -1005,7 +1005,7 @@ def docs_command(
 
     Example: `kg docs`
     """
-    from kg.docs import DocsError, write_html
+    from kg.tools.ontology_docs import DocsError, write_html
 
     try:
         written = write_html(output, engine=engine)

@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 import pyoxigraph as ox
 
 from kg.namespaces import HKG
-from kg.query import internal_query
-from kg.remote import METADATA_GRAPH, RemoteError, SparqlClient, bind_values
+from kg.query.backends import METADATA_GRAPH, RemoteError, SparqlClient, bind_values
+from kg.query.named import internal_query
 
 CONTENT_HASH = str(HKG["contentHash"])
 

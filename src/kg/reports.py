@@ -44,7 +44,7 @@ def sidecar_path(path: Path) -> Path:
 
 def sidecar_name(path: str) -> str:
     """The sidecar of the report at `path`: its suffix replaced by .yaml (as a string, for
-    kg.build's scan, which checks every report's sidecar on every build)."""
+    kg.build.run's scan, which checks every report's sidecar on every build)."""
     return os.path.splitext(path)[0] + SIDECAR_SUFFIX
 
 

@@ -55,7 +55,7 @@ from rdflib import Dataset, Graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID, ConjunctiveGraph
 
 from kg.namespaces import ID
-from kg.query import load_query, run_query
+from kg.query.named import load_query, run_query
 
 try:  # POSIX; elsewhere writers are not serialised (see `lock_store`)
     import fcntl

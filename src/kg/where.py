@@ -215,7 +215,7 @@ def gather(run: Run, state: ViewState) -> View:
             view.broader.setdefault(_v(row, "sector") or "", set()).add(_v(row, "broader") or "")
     if not state.place:
         return view
-    from kg.query import closest
+    from kg.query.named import closest
 
     place = find_place(run, state.place, view.places)
     if place is None:

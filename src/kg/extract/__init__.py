@@ -37,8 +37,8 @@ from kg.extract.numbers import find_numbers
 from kg.extract.publisher import find_publisher
 from kg.extract.relations import find_partners, find_presences, national_presences
 from kg.extract.text import Document, is_number_only, segment
-from kg.gazetteer import key
 from kg.model import Extraction, Figure, Mention, Named, PlaceRef, Unclassified
+from kg.reference.gazetteer import key
 from kg.reports import Report
 
 __all__ = ["extract_report", "extract_text"]

@@ -15,9 +15,9 @@ from dataclasses import dataclass
 
 from kg.extract.lexicons import Lexicons
 from kg.extract.text import Document, fold
-from kg.gazetteer import TOWN_LEVEL, Gazetteer, GazetteerMatch, Place, Token, key, words
 from kg.model import PlaceKind, PlaceRef
 from kg.namespaces import entity, slugify
+from kg.reference.gazetteer import TOWN_LEVEL, Gazetteer, GazetteerMatch, Place, Token, key, words
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from kg.extract.matcher import Matcher
 from kg.extract.numbers import NumberLexicon
 from kg.extract.text import fold
-from kg.gazetteer import Gazetteer, load_gazetteer
-from kg.reference import (
+from kg.reference.gazetteer import Gazetteer, load_gazetteer
+from kg.reference.loader import (
     Concept,
     Reference,
     Term,

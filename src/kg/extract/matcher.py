@@ -19,7 +19,7 @@ from typing import Any
 import ahocorasick
 
 from kg.folding import fold
-from kg.reference import Term
+from kg.reference.loader import Term
 
 
 @dataclass(frozen=True)

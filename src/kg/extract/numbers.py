@@ -62,7 +62,7 @@ class NumberMention:
 
 @dataclass(frozen=True)
 class NumberLexicon:
-    """The word lists numbers need, from `data/lexicon/` (see `kg.reference`)."""
+    """The word lists numbers need, from `data/lexicon/` (see `kg.reference.loader`)."""
 
     words: dict[str, tuple[float, str]]  # number words: value, kind
     scales: dict[str, float]

@@ -10,7 +10,7 @@ its next request, `header_timeout` seconds for a request's line and headers and
 closed, when idle) and its thread ends. A connection over a cap gets a one-line 503 without a
 thread. With `ServerConfig.endpoint` (`kg serve --endpoint URL`) the same requests,
 checked the same way, are answered by a remote SPARQL endpoint instead (kg.server.proxy);
-`kg.remote.open_backend` picks which.
+`kg.query.backends.open_backend` picks which.
 
 Routes:
     /                     the query page (kg/web/index.html)
@@ -46,8 +46,8 @@ from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from kg import __version__
-from kg.query import list_queries
-from kg.remote import Endpoint, RemoteBackend, open_backend
+from kg.query.backends import Endpoint, RemoteBackend, open_backend
+from kg.query.named import list_queries
 from kg.server.guard import QueryRefused, check_query, check_variable
 from kg.server.named import run_named
 from kg.server.pages import LinkedData, ServiceLimits, where_page
@@ -87,7 +87,7 @@ CSP = (
 @dataclass(frozen=True)
 class ServerConfig:
     """What `kg serve` serves and its limits. `store` (the embedded store, by default
-    build/store) or `endpoint` (a remote SPARQL endpoint, URL or `kg.remote.Endpoint`; its
+    build/store) or `endpoint` (a remote SPARQL endpoint, URL or `kg.query.backends.Endpoint`; its
     timeout becomes `timeout`): not both. `workers`: query worker processes (None: sized to
     the machine, kg.server.pool.default_workers); with an endpoint, how many requests go to
     it at once (None: 2). The sharing rules (`slow_after`, `max_slow`, `client_slow`,

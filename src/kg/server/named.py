@@ -16,8 +16,16 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg.query import NamedQuery, NoMatch, QueryError, QueryResult, Term, is_answer_column, unmatched
-from kg.remote import query_form
+from kg.query.backends import query_form
+from kg.query.named import (
+    NamedQuery,
+    NoMatch,
+    QueryError,
+    QueryResult,
+    Term,
+    is_answer_column,
+    unmatched,
+)
 from kg.server.worker import Answer, Job, error
 
 Runner = Callable[[Job, float | None], Answer]
@@ -76,7 +84,7 @@ def run_named(
 
 
 def _unmatched(run: Runner, query: NamedQuery, given: dict[str, str]) -> list[NoMatch]:
-    """`kg.query.unmatched`, its internal queries run where this server's queries run."""
+    """`kg.query.named.unmatched`, its internal queries run where this server's queries run."""
 
     def answer(text: str, bindings: dict[str, Term]) -> Any:
         job = Job(text, formats=("json",), bindings=tuple((k, str(v)) for k, v in bindings.items()))
@@ -119,7 +127,7 @@ def _graph_result(body: bytes) -> QueryResult:
 
 
 def _datatype(term: Mapping[str, Any] | None) -> str | None:
-    """`kg.query.term_datatype` for a SPARQL JSON term."""
+    """`kg.query.named.term_datatype` for a SPARQL JSON term."""
     if term is None or term.get("type") not in ("literal", "typed-literal"):
         return None
     datatype = term.get("datatype")
@@ -127,7 +135,7 @@ def _datatype(term: Mapping[str, Any] | None) -> str | None:
 
 
 def _text(term: Mapping[str, Any] | None) -> str | None:
-    """`kg.query.term_text` for a SPARQL JSON term."""
+    """`kg.query.named.term_text` for a SPARQL JSON term."""
     if term is None:
         return None
     value = str(term["value"])

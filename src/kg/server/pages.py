@@ -21,7 +21,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg import __version__
-from kg.query import load_query
+from kg.query.named import load_query
 from kg.server.formats import HTML, RDF_FORMATS, RESULTS_FORMATS, Format, choose, not_acceptable
 from kg.server.render import (
     ID_BASE,

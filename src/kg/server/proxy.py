@@ -4,11 +4,11 @@ The HTTP side (kg.server.app) is the same as for the embedded store: it checks e
 (read-only, body size: kg.server.guard and the handler) and turns it into a `Job`. The SERVICE
 check (kg.server.guard.ServiceCheck) runs on a checker worker process of the server before
 anything is sent: the remote engine may well run SERVICE clauses itself.
-Here a `Job` goes to the remote endpoint through `kg.remote.RemoteBackend` instead of a worker
-process:
+Here a `Job` goes to the remote endpoint through `kg.query.backends.RemoteBackend` instead of a
+worker process:
 
 - the query's base IRI (the request's URL) is set with a leading `BASE`;
-- `$name` bindings are bound with VALUES blocks (`kg.remote.bind_values`, as
+- `$name` bindings are bound with VALUES blocks (`kg.query.backends.bind_values`, as
   `kg query --endpoint` binds a named query's parameters), never pasted in;
 - the remote is asked for SPARQL JSON (SELECT, ASK) or N-Triples (CONSTRUCT, DESCRIBE), and
   the answer is parsed, counted against `--max-results` and written in the format the client
@@ -33,8 +33,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from kg.query import QueryError
-from kg.remote import (
+from kg.query.backends import (
     N_TRIPLES,
     SPARQL_JSON,
     Endpoint,
@@ -46,6 +45,7 @@ from kg.remote import (
     bind_values,
     query_form,
 )
+from kg.query.named import QueryError
 from kg.server.guard import QueryRefused, may_spell_service, parse_term
 from kg.server.worker import CHECKED, Answer, Job, error, render
 

@@ -1,6 +1,6 @@
 """One report through the pipeline: read, extract, emit, validate, infer, serialise.
 
-`kg.build` runs `ReportPipeline.process` for every new or changed report, in worker processes
+`kg.build.run` runs `ReportPipeline.process` for every new or changed report, in worker processes
 (each builds one pipeline: lexicons, shapes and reference index are prepared once per worker).
 The result, `ReportOutput`, is plain data (N-Quads bytes and counts), cheap to send between
 processes and to cache under `build/cache/`.
@@ -27,8 +27,8 @@ serves every call: together about 1.6× less validation time (docs/decisions/000
 whose targets are SPARQL queries run only when Oxigraph finds a node for them (`TargetScreen`):
 another 1.8× (docs/decisions/0003).
 
-Inference, per report (`kg.inference.ReportReasoner`): the rules of `queries/inference/` over
-the report's graph, the ontology and the reference entities it names with what they point to
+Inference, per report (`kg.reason.materialise.ReportReasoner`): the rules of `queries/inference/`
+over the report's graph, the ontology and the reference entities it names with what they point to
 (`ReferenceIndex.closure`: a place's ancestors, an indicator's sector…), less what the
 reference data alone gives and what is stated. The store's inferred graph is what the reference
 data gives plus the union of the reports' inferred triples, so one report can be replaced
@@ -57,14 +57,20 @@ from rdflib.plugins.stores.memory import SimpleMemory
 from kg.emit import emit_report
 from kg.extract import extract_report
 from kg.extract.lexicons import Lexicons, default_lexicons
-from kg.inference import ReportReasoner
 from kg.model import Extraction
 from kg.namespaces import HKG, ID, SH, report_graph
-from kg.reference import Reference
+from kg.reason.materialise import ReportReasoner
+from kg.reference.loader import Reference
 from kg.reports import ReportError, read_report, sidecar_path
 from kg.store import oxigraph_triples
-from kg.validate import PreparedQueryGraph, ShapesError, ValidationReport, Violation, shapes_graph
-from kg.validate import _report as _validation_report  # noqa: PLC2701 - the typed report
+from kg.validate.engine import (
+    PreparedQueryGraph,
+    ShapesError,
+    ValidationReport,
+    Violation,
+    shapes_graph,
+)
+from kg.validate.engine import _report as _validation_report  # noqa: PLC2701 - the typed report
 
 __all__ = [
     "INTERFACE_PREDICATES",
@@ -496,7 +502,7 @@ class PreparedReference:
     """What every pipeline derives from the ontology and reference data alone, as N-Triples:
     their triples for Oxigraph, in order and with `oxigraph_triples`' stable blank node labels,
     and what the inference rules give from them. Making it is 0.2–0.3 s of a new process (a
-    one-report build takes about a second), so `kg.build` keeps it in its cache."""
+    one-report build takes about a second), so `kg.build.run` keeps it in its cache."""
 
     ontology: bytes
     reference: bytes
@@ -513,7 +519,7 @@ class ReportPipeline:
         prepared: PreparedReference | None = None,
     ) -> None:
         """`prepared`: `self.prepared()` of an earlier pipeline with the same ontology,
-        reference data and rules (kg.build keeps it in its cache, by fingerprint)."""
+        reference data and rules (kg.build.run keeps it in its cache, by fingerprint)."""
         self.lex = lexicons or default_lexicons()
         reference = self.lex.reference
         self.known = set(reference.organisations)

@@ -73,7 +73,7 @@ class Reference:
     """The vocabularies and lexicons, as loaded from the data files.
 
     The two RDF graphs are built on first use: extraction needs only the concepts and word
-    lists, which load from the disk cache in a tenth of a second (`kg.diskcache`)."""
+    lists, which load from the disk cache in a tenth of a second (`kg.reference.diskcache`)."""
 
     _ontology: Graph | None
     _reference: Graph | None
@@ -361,10 +361,10 @@ def _data_dirs() -> tuple[str, str, str]:
 
 def load_reference() -> Reference:
     """The reference data of the current checkout: held per data directory in this process, and
-    on disk between processes (`kg.diskcache`)."""
+    on disk between processes (`kg.reference.diskcache`)."""
     key = _data_dirs()
     if key not in _LOADED:
-        from kg import diskcache
+        from kg.reference import diskcache
 
         cache_key = reference_key()
         _LOADED[key] = diskcache.load_or_build(
@@ -380,9 +380,9 @@ _SOURCE_PACKAGES = ("rdflib", "pycountry", "iso3166-2")
 
 def reference_key() -> str:
     """Digest of everything the reference data is built from: data files, code, packages."""
-    from kg import diskcache
+    from kg.reference import diskcache
 
-    files = [Path(__file__), Path(__file__).with_name("emit.py")]  # emit: add_coordinates
+    files = [Path(__file__), Path(__file__).parent.parent / "emit.py"]  # emit: add_coordinates
     for kind, pattern in _SOURCE_KINDS:
         files += resources.asset_files(kind, pattern)
     return diskcache.digest(files, _SOURCE_PACKAGES, extra="reference 1")
@@ -390,7 +390,7 @@ def reference_key() -> str:
 
 def _graphs(cache_key: str | None) -> tuple[Graph, Graph]:
     """The ontology and reference graphs: from the disk cache (N-Triples) or built anew."""
-    from kg import diskcache
+    from kg.reference import diskcache
 
     def build() -> tuple[bytes, bytes]:
         ontology, reference = build_graphs()
@@ -419,7 +419,7 @@ def forget_reference() -> None:
 
 def adopt_reference(reference: Reference) -> None:
     """Make `load_reference` return `reference` in this process: one this checkout built
-    before (kg.build keeps it in its cache, keyed by the pipeline fingerprint), so that a
+    before (kg.build.run keeps it in its cache, keyed by the pipeline fingerprint), so that a
     process making one report's graph need not parse and generate it all again."""
     _LOADED[_data_dirs()] = reference
 

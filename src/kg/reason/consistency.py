@@ -14,7 +14,7 @@ property whose domain is a union of classes all disjoint with it, and a function
 with two different values.
 
 This is for the ontology and the reference data (a few seconds), and optionally one store's
-report data; bulk inference for SPARQL consumers is `kg.inference`, not this.
+report data; bulk inference for SPARQL consumers is `kg.reason.materialise`, not this.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 from rdflib.term import Node
 
-from kg.validate import (
+from kg.validate.engine import (
     DEFAULT_MAX_BYTES,
     compact,
     load_rdf,

@@ -27,7 +27,7 @@ from rdflib.term import Node
 
 from kg.namespaces import HKG, PREFIXES
 from kg.resources import asset_dir, asset_files
-from kg.validate import compact
+from kg.validate.engine import compact
 
 __all__ = [
     "ENGINES",

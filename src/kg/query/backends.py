@@ -3,7 +3,7 @@ and the `QueryBackend` the CLI and the HTTP endpoint run named queries through.
 
 Two backends answer the same named queries with the same `QueryResult`:
 
-- `EmbeddedBackend`: `kg.query.run_query` on the embedded pyoxigraph store, parameters bound
+- `EmbeddedBackend`: `kg.query.named.run_query` on the embedded pyoxigraph store, parameters bound
   with pyoxigraph substitutions;
 - `RemoteBackend`: the query sent to a SPARQL endpoint (Oxigraph server, Virtuoso, Fuseki…)
   over HTTP, parameters bound with `VALUES` blocks (see `bind_values`), results read from
@@ -39,7 +39,7 @@ from typing import Any, Protocol, runtime_checkable
 import pyoxigraph as ox
 
 from kg.namespaces import ID
-from kg.query import (
+from kg.query.named import (
     NamedQuery,
     QueryError,
     QueryResult,
@@ -558,7 +558,7 @@ def _sparql_term(term: Any) -> str:
     # A string is written as a simple literal (pyoxigraph's str() of an xsd:string literal):
     # Virtuoso 7.2 fails to join a typed "x"^^xsd:string from one VALUES block with the same
     # term from another. Its STR() of a simple literal turns non-ASCII characters into "?",
-    # so the named queries never take STR() of a string parameter (see kg.query).
+    # so the named queries never take STR() of a string parameter (see kg.query.named).
     if isinstance(term, ox.NamedNode | ox.Literal):
         return str(term)  # N-Triples syntax: quotes, backslashes and newlines escaped
     raise QueryError(f"cannot bind {term!r} in a VALUES block (IRIs and literals only)")
@@ -701,7 +701,7 @@ class QueryBackend(Protocol):
         ...
 
     def run(self, query: NamedQuery | str, params: Mapping[str, Any] | None = None) -> QueryResult:
-        """Like `kg.query.run_query`: the same columns and rows whatever the backend."""
+        """Like `kg.query.named.run_query`: the same columns and rows whatever the backend."""
         ...
 
     def close(self) -> None: ...
@@ -715,13 +715,15 @@ def _as_named_query(query: NamedQuery | str) -> NamedQuery:
 
 
 class EmbeddedBackend:
-    """The embedded Oxigraph store (`kg.query.run_query`)."""
+    """The embedded Oxigraph store (`kg.query.named.run_query`)."""
 
     def __init__(self, store: ox.Store | Path | str) -> None:
         if isinstance(store, ox.Store):
             self.store, self._label = store, "embedded store"
         else:
-            from kg.store import open_store  # kg.store imports kg.query: keep this module light
+            from kg.store import (
+                open_store,  # kg.store imports kg.query.named: keep this module light
+            )
 
             self.store, self._label = open_store(Path(store)), str(store)
 

@@ -5,7 +5,7 @@
 (outcome | context), year and qualifier, the indicator whose SKOS label was used, the places
 and the partners. `benchmarks/score_synth.py` scores extraction against it.
 
-Everything is drawn from the reference vocabularies (`kg.reference`): publishers, donors and
+Everything is drawn from the reference vocabularies (`kg.reference.loader`): publishers, donors and
 national NGOs from `data/reference/organisations-*.ttl`, countries from `countries.csv` with
 their ISO 3166-2 places, sectors, indicators, qualifiers and partner-role cue phrases by their
 SKOS labels, in English and, for about one report in five, French. Pages carry what real pages
@@ -29,7 +29,7 @@ from pathlib import Path
 from rdflib import Literal, URIRef
 from rdflib.namespace import SKOS
 
-from kg.reference import Concept, Reference, covered_countries, load_reference
+from kg.reference.loader import Concept, Reference, covered_countries, load_reference
 
 __all__ = ["PlantedFigure", "PlantedPartner", "PlantedReport", "Vocabulary", "generate"]
 

@@ -338,7 +338,7 @@ def repository_graphs() -> tuple[Graph, Graph]:
     The reference data includes the ISO 3166 places generated from pycountry. Raises
     `RDFParseError` naming the file and line when a file does not parse.
     """
-    from kg.reference import load_reference  # reference data is only needed here
+    from kg.reference.loader import load_reference  # reference data is only needed here
 
     try:
         reference = load_reference()

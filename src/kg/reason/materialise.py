@@ -78,7 +78,7 @@ class ReportReasoner:
         reference_inferred: set[ox.Triple] | None = None,
     ) -> None:
         """`reference_inferred`: what the rules give from `ontology` and `reference` alone, when
-        known (kg.build caches it: running the rules over the reference data is 0.1–0.2 s of
+        known (kg.build.run caches it: running the rules over the reference data is 0.1–0.2 s of
         every new process)."""
         self.rules = inference_rules()
         quads = _quads(ontology, ox.NamedNode("urn:kg:ontology"))
@@ -103,7 +103,7 @@ class ReportReasoner:
         self, report: Iterable[ox.Triple], context: Iterable[ox.Triple] = ()
     ) -> list[ox.Triple]:
         """The report's inferred triples: the rules over the report, the ontology and `context`
-        (the reference entities it names, see `kg.pipeline.ReferenceIndex.closure`), minus
+        (the reference entities it names, see `kg.build.pipeline.ReferenceIndex.closure`), minus
         what is stated or the reference data alone gives."""
         stated = list(report)
         graph = self._graph

@@ -45,8 +45,8 @@ by timing the queries on a 200k-quad store:
   returns a triple once per graph holding it (asserted and inferred copies both count).
 - GROUP_CONCAT keeps the order of an ordered sub-select: that is how lists come out sorted.
 
-The same text also runs on remote engines (kg.remote binds the parameters with VALUES blocks),
-and must give the same rows on Virtuoso 7.2, whose SPARQL differs (docs/scaling.md has the
+The same text also runs on remote engines (kg.query.backends binds the parameters with VALUES
+blocks), and must give the same rows on Virtuoso 7.2, whose SPARQL differs (docs/scaling.md has the
 list; tests/test_remote_engines.py checks every query there):
 
 - never `STR()` a string parameter (Virtuoso garbles its non-ASCII characters): use it as it
@@ -56,7 +56,7 @@ list; tests/test_remote_engines.py checks every query there):
 - a property path with `*`, `+` or `?` only as a pattern whose end a sub-select binds
   (`?place hkg:partOf* ?placeScope` in organisations-in), never in EXISTS or with both ends
   free; to test "inside the scope" row by row, the closures of hkg:partOf and skos:broader
-  are materialised (kg.inference), so use `OPTIONAL { ?x hkg:partOf ?up FILTER(?up =
+  are materialised (kg.reason.materialise), so use `OPTIONAL { ?x hkg:partOf ?up FILTER(?up =
   ?xScope) }` and test `BOUND(?up)`;
 - a sub-select that projects a parameter must bind it in every row: a UNION branch that does
   not use it gets no VALUES block, leaves it unbound, and Virtuoso 7.2 then drops the row when

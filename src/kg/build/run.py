@@ -1,6 +1,6 @@
 """The main job: read reports, extract, emit, validate, materialise inferences, load the store.
 
-Each report goes through `kg.pipeline` on its own (read → extract → emit → validate → infer),
+Each report goes through `kg.build.pipeline` on its own (read → extract → emit → validate → infer),
 in worker processes when there are many (`workers`, default: the CPU count, at most 4); the
 parent writes what they give into one N-Quads file and bulk-loads it. The organisations several
 reports mint are then validated once on the union of what the reports say about them.
@@ -8,13 +8,13 @@ reports mint are then validated once on the union of what the reports say about 
 Incremental. The store carries a manifest (`kg-build.json`, see `kg.store`): the pipeline's
 fingerprint (`pipeline_fingerprint`: the code, ontology, shapes, reference data, lexicons,
 inference rules and library versions) and, per report, the digest of its inputs (file name, text
-and sidecar: `kg.pipeline.input_sha256`; size and modification time spare re-reading files that
-did not change). With the same fingerprint, only new and changed reports are processed and
+and sidecar: `kg.build.pipeline.input_sha256`; size and modification time spare re-reading files
+that did not change). With the same fingerprint, only new and changed reports are processed and
 `kg.store.update_store` replaces their graphs (and their inferred triples) in a copy of the store
 that is swapped in; removed reports' graphs are dropped. A different fingerprint, or many changes,
 rebuild the whole store. Per-report outputs are cached under the user's cache directory, one
-folder per store (`kg.diskcache.build_cache_dir`; one JSON file per report, keyed by input digest
-and fingerprint), so a full rebuild re-extracts
+folder per store (`kg.reference.diskcache.build_cache_dir`; one JSON file per report, keyed by
+input digest and fingerprint), so a full rebuild re-extracts
 only what changed; the reference data is kept there too, pickled per fingerprint
 (`use_cached_reference`), with what the pipeline derives from it (`PreparedReference`), so a
 process need not parse, generate and reason over it again. See
@@ -59,10 +59,7 @@ import pyoxigraph as ox
 from rdflib import Graph
 
 from kg import __version__, resources
-from kg.diskcache import build_cache_dir
-from kg.model import Extraction
-from kg.namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_REFERENCE, report_graph, slugify
-from kg.pipeline import (
+from kg.build.pipeline import (
     PreparedReference,
     ReportOutput,
     ReportPipeline,
@@ -71,8 +68,11 @@ from kg.pipeline import (
     parse_lines,
     term_value,
 )
-from kg.query import internal_query
-from kg.reference import Reference, adopt_reference, build_reference
+from kg.model import Extraction
+from kg.namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_REFERENCE, report_graph, slugify
+from kg.query.named import internal_query
+from kg.reference.diskcache import build_cache_dir
+from kg.reference.loader import Reference, adopt_reference, build_reference
 from kg.reports import find_reports, sidecar_name
 from kg.store import (
     StoreChanges,
@@ -85,7 +85,7 @@ from kg.store import (
     update_store,
     write_store,
 )
-from kg.validate import ValidationReport, Violation
+from kg.validate.engine import ValidationReport, Violation
 
 _T = TypeVar("_T")
 
@@ -196,7 +196,7 @@ def pipeline_fingerprint() -> str:
         except importlib.metadata.PackageNotFoundError:
             version = "?"
         digest.update(f"{dist} {version}\n".encode())
-    package = Path(__file__).resolve().parent
+    package = Path(__file__).resolve().parent.parent  # all of src/kg
     files = sorted(package.rglob("*.py"))
     for kind, pattern in (
         ("ontology", "*.ttl"),
@@ -595,8 +595,8 @@ def build(
 
     `workers`: processes for extraction and validation (default: `default_workers`). `full`:
     ignore the store's manifest and rebuild everything (the cache is still used). `cache_dir`:
-    where per-report outputs are cached ("auto": `kg.diskcache.build_cache_dir`, under the user's
-    cache directory; None: no cache).
+    where per-report outputs are cached ("auto": `kg.reference.diskcache.build_cache_dir`, under
+    the user's cache directory; None: no cache).
     `prune`: allow removing every report of the store (without it, `RemovalRefused` before
     anything is processed: an empty or wrong reports folder must not empty the store).
     Raises `kg.store.StoreBusyError` when another build holds the store.
