@@ -43,6 +43,8 @@ def numbers(text: str) -> list[tuple[str, float, str, str]]:
         ("22.59 million habitants", 22_590_000),
         ("22’400 consultations aux urgences", 22_400),  # Swiss grouping (MSF Geneva)
         ("plus de 4'000 interventions", 4_000),
+        ("a population of 7 million 500 thousand", 7_500_000),  # one number in two parts
+        ("2 millions et 300 mille personnes", 2_300_000),
     ],
 )
 def test_number_forms(text: str, value: float) -> None:

@@ -273,12 +273,24 @@ def test_a_news_dateline_dates_the_figures_below_it() -> None:
         "distributed 5,065 shelter kits to families in Gorkha, Nepal.",
         "Inundaciones\n\nLa Paz / Bolivia, 20 de Febrero de 2007 - UNICEF entregó 90 carpas a "
         "las familias afectadas en Beni, Bolivia.",
+        # the place and date on a line of their own below the title
+        "Ramadan aid in Tajikistan\nCentralAsia, Tajikistan 05.09.2009\n\nIHH teams distributed "
+        "food to 370 families in Dushanbe.",
     ):
         extraction = extract_text(text)
         assert [(f.value, f.year) for f in extraction.outcomes] in (
             [(5065, 2015)],
             [(90, 2007)],
+            [(370, 2009)],
         ), text
+
+
+def test_a_sentence_ending_with_a_date_is_no_dateline() -> None:
+    text = (
+        "Floods\nHome\nAbout\nNews\nDonate\nContact\nDistribution ended on "
+        "5 March 2020\n\nWe distributed food to 370 families in Dushanbe."
+    )
+    assert [f.year for f in extract_text(text).outcomes] == [None]
 
 
 def test_a_bulleted_key_figure_above_its_label_under_a_dated_lead_in() -> None:
@@ -919,3 +931,15 @@ def test_a_partner_keeps_the_name_spelt_out_after_its_acronym() -> None:
     assert [(p.names, p.role) for p in spanish.partners] == [
         (("Ministerio de Sanidad del Gobierno", "Ministerio de Sanidad"), "government-counterpart")
     ]
+
+
+def test_the_end_of_the_year_is_the_year_its_paragraph_names() -> None:
+    text = (
+        "Brasil\n\nMédicos Sin Fronteras regresó a Brasil en 2018.\n\n"
+        "Para junio, habíamos abierto dos centros de salud en Boa Vista. A finales de año, "
+        "nuestros equipos habían atendido 7.600 consultas externas. En 2019, más de 3.500 "
+        "personas asistieron a sesiones de salud mental."
+    )
+    years = {f.value: f.year for f in extract_text(text).outcomes}
+    assert years[7600] == 2019  # the paragraph's year, named after it
+    assert years[3500] == 2019

@@ -9,7 +9,7 @@ from bisect import bisect_left
 from collections import Counter
 from dataclasses import dataclass, field
 
-from kg.extract.dates import Period, find_periods
+from kg.extract.dates import Period, find_periods, month_only
 from kg.extract.entities import OrgMention, PlaceMention, place_ref
 from kg.extract.lexicons import Lexicons
 from kg.extract.matcher import Match
@@ -293,7 +293,14 @@ def _news_dateline(ctx: Context, start: int, end: int) -> int | None:
             folded, p.end, end
         ):
             return p.year
+        if _PLACE_LEAD.fullmatch(ctx.doc.text, start, p.start) and not folded[p.end : end].strip():
+            return p.year  # a line of its own: "CentralAsia, Tajikistan 05.09.2009"
     return None
+
+
+# a dateline's place alone, every word capitalised ("La Paz / Bolivia, ", "Kabul, Afghanistan "):
+# a line that ends with a date after it is a dateline, not a sentence ending "… on 5 March 2020"
+_PLACE_LEAD = re.compile(r"(?:[A-ZÀ-Ý][\w'’.-]*[ ,/]*){1,4}")
 
 
 def _is_date_line(ctx: Context, start: int, end: int) -> bool:
@@ -389,6 +396,24 @@ def paragraph_year(ctx: Context, sentence: Sentence) -> int | None:
             continues, current = False, earlier
         period = sentence_period(ctx, earlier, NumberMention(earlier.end, earlier.end, 0, ""))
         if period is not None and period.year is not None:
+            return period.year
+    return None
+
+
+def relative_year(ctx: Context, sentence: Sentence) -> int | None:
+    """A sentence dated only relative to a year ("by the end of the year", "para junio") takes
+    the nearest year its paragraph names, before or after it."""
+    doc = ctx.doc
+    if not (
+        _cue_in(ctx, "relative-year", sentence.start, sentence.end)
+        or month_only(doc.folded, sentence.start, sentence.end)
+    ):
+        return None
+    block = [s for s in doc.sentences if s.block == sentence.block and s is not sentence]
+    block.sort(key=lambda s: (abs(s.start - sentence.start), s.start > sentence.start))
+    for other in block:
+        period = sentence_period(ctx, other, NumberMention(other.end, other.end, 0, ""))
+        if period is not None and period.year is not None and period.kind != "since":
             return period.year
     return None
 
@@ -948,6 +973,9 @@ def extract_figures(
         since = period if period is not None and period.kind == "since" else None
         if year is None and kind == "outcome" and since is None:
             year = paragraph_year(ctx, sentence)  # a narrative's year carries to its next sentences
+            source = "section" if year is not None else "none"
+        if year is None and since is None:
+            year = relative_year(ctx, sentence)  # "A finales de año, … habían atendido 7.600 …"
             source = "section" if year is not None else "none"
         if year is None and since is None and ctx.section_years.get(sentence.section) is not None:
             year, source = ctx.section_years[sentence.section], "section"

@@ -139,6 +139,12 @@ def _digit_mention(text: str, folded: str, m: re.Match[str], lex: NumberLexicon)
         factor, length = scale
         value = float(Decimal(str(value)) * Decimal(str(factor)))  # 4.1 million is 4100000
         scale_end = end + length
+        rest = _SMALLER_PART.match(folded, scale_end)
+        smaller = _scale_after(folded[rest.end(1) : rest.end(1) + 20], lex) if rest else None
+        if rest and smaller is not None and smaller[0] < factor:
+            # "7 million 500 thousand": one number written in two parts
+            value += int(rest.group(1)) * smaller[0]
+            scale_end = rest.end(1) + smaller[1]
     pct = _percent_after(folded[scale_end : scale_end + 12], lex)
     if pct:
         unit = "percent"
@@ -161,6 +167,9 @@ def _digit_mention(text: str, folded: str, m: re.Match[str], lex: NumberLexicon)
     if text[scale_end : scale_end + 1] == "-" and _MEASURE_AFTER.match(folded, scale_end):
         return NumberMention(start, end, value, raw, role="code")  # "5-liter water bottles"
     return NumberMention(start, scale_end, value, span_text, unit=unit)
+
+
+_SMALLER_PART = re.compile(r"\s+(?:and\s+|et\s+|y\s+)?([1-9]\d{0,2})(?=\s?[a-zà-ÿ])")
 
 
 def _glued_noun(after: str, lex: NumberLexicon) -> bool:
