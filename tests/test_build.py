@@ -14,7 +14,8 @@ from rdflib.namespace import XSD
 import kg.build.pipeline
 from kg.build.run import build
 from kg.namespaces import HKG
-from kg.store import open_store, read_manifest, stats
+from kg.query.named import stats
+from kg.store import open_store, read_manifest
 from store_support import dump
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -161,7 +161,7 @@ def test_a_build_that_would_remove_every_report_is_refused_without_prune(
 
 
 def stats_reports(store: Path) -> list[str]:
-    from kg.store import stats
+    from kg.query.named import stats
 
     return sorted(row["report"] for row in stats(open_store(store))["reports"].values())
 

@@ -12,13 +12,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, XSD
 from rdflib.term import Node
 
-from kg.build.pipeline import (
-    ReportPipeline,
-    TargetScreen,
-    hoist_property_shapes,
-    is_local,
-    parse_lines,
-)
+from kg.build.pipeline import ReportPipeline, parse_lines
 from kg.emit import emit_report
 from kg.extract import extract_report
 from kg.namespaces import GRAPH_ONTOLOGY, GRAPH_REFERENCE, HKG, ID, SH
@@ -28,6 +22,7 @@ from kg.store import oxigraph_triples
 from kg.validate.engine import Violation, load_rdf, shapes_graph, validate_graph
 from kg.validate.engine import _path_text as path_text  # noqa: PLC2701 - results as text
 from kg.validate.engine import _report as validation_report  # noqa: PLC2701 - the typed report
+from kg.validate.per_report import TargetScreen, hoist_property_shapes, is_local
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "data" / "reports"

@@ -35,3 +35,37 @@ def test_a_readme_without_the_block_is_an_error() -> None:
         assert "Example output" in str(exc)
     else:
         raise AssertionError("a README without the example block was accepted")
+
+
+def _layout_tool():  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location(
+        "readme_layout", ROOT / "tools" / "readme_layout.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_readme_layout_lists_every_module_of_the_package() -> None:
+    tool = _layout_tool()
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert tool.readme_block(readme) == tool.layout(), (
+        "README.md's src/kg layout is stale: run python tools/readme_layout.py"
+    )
+    modules = sorted(p.name for p in (ROOT / "src" / "kg").rglob("*.py"))
+    for name in set(modules) - {"__init__.py", "__main__.py"}:
+        assert f" {name} " in tool.layout(), name
+
+
+def test_a_module_without_a_docstring_is_refused(tmp_path: Path) -> None:
+    tool = _layout_tool()
+    bare = tmp_path / "bare.py"
+    bare.write_text("x = 1\n", encoding="utf-8")
+    tool.ROOT = tmp_path
+    try:
+        tool.summary(bare)
+    except ValueError as exc:
+        assert "docstring" in str(exc)
+    else:
+        raise AssertionError("a module without a docstring was listed")

@@ -26,9 +26,10 @@ from kg.query.named import (
     load_query,
     parse_query,
     run_query,
+    stats,
 )
 from kg.resources import asset_dir
-from kg.store import StoreError, StoreNotFoundError, open_store, stats, write_store
+from kg.store import StoreError, StoreNotFoundError, open_store, write_store
 
 FIXTURE = Path(__file__).parent / "fixtures" / "store" / "mini.trig"
 ID = "https://w3id.org/humanitarian-kg/id/"

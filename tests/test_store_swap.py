@@ -19,7 +19,8 @@ import pyoxigraph as ox
 import pytest
 
 from kg.build.run import build
-from kg.store import dump_sorted, locate_store, open_store, recover_store, stats
+from kg.query.named import stats
+from kg.store import dump_sorted, locate_store, open_store, recover_store
 from store_support import dump
 
 ROOT = Path(__file__).resolve().parent.parent

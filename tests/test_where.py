@@ -1,4 +1,4 @@
-"""Who does what where (kg.where): state in the address, gaps, sectors as rows, the SVG map,
+"""Who does what where (kg.server.where): state in the address, gaps, sectors as rows, the SVG map,
 the standalone page of `kg report`, and the same view on `kg serve`'s /where page."""
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from kg import where
 from kg.cli import app
 from kg.namespaces import GEO, entity
 from kg.reference.loader import world_places_graph
+from kg.server import where
 from kg.store import open_store
 from server_support import request, running_server, seed_store
 

@@ -30,11 +30,12 @@ from kg.query.named import (
     parse_query,
     project_prefixes,
     run_query,
+    stats,
     store_lookups,
     unmatched,
 )
 from kg.reports import ReportError, read_report
-from kg.store import DEFAULT_STORE, StoreError, open_store, recover_store, stats
+from kg.store import DEFAULT_STORE, StoreError, open_store, recover_store
 from kg.tools.highlight import render as render_html
 from kg.validate.engine import DEFAULT_MAX_BYTES, RDFParseError
 
@@ -738,7 +739,7 @@ def report(
 
     Example: `kg report Mali --html mali.html`
     """
-    from kg import where
+    from kg.server import where
 
     try:
         st = open_store(store)

@@ -9,9 +9,9 @@ from __future__ import annotations
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, SKOS, XSD
 
+from kg.geo import add_coordinates, decimal_text
 from kg.model import Extraction, Figure, Partner, PlaceRef
 from kg.namespaces import (
-    GEO,
     HKG,
     OA,
     PREFIXES,
@@ -109,7 +109,7 @@ def _figure(graph: Graph, rid: str, report: URIRef, publisher: URIRef | None, fi
     graph.add((iri, RDF.type, _FIGURE_CLASS[fig.kind]))
     if publisher is not None:
         graph.add((iri, HKG.reportedBy, publisher))
-    graph.add((iri, HKG.value, Literal(_decimal(fig.value), datatype=XSD.decimal)))
+    graph.add((iri, HKG.value, Literal(decimal_text(fig.value), datatype=XSD.decimal)))
     graph.add((iri, HKG.qualifier, entity("qualifier", fig.qualifier)))
     graph.add((iri, HKG.counted, Literal(fig.counted)))
     graph.add((iri, HKG.unit, Literal(fig.unit)))
@@ -153,21 +153,6 @@ def _place(graph: Graph, place: PlaceRef, language: str | None) -> None:
     add_coordinates(graph, iri, place.lat, place.lon)
     if place.kind in {"new", "camp"}:
         graph.add((iri, HKG.newlyDetected, Literal(True)))
-
-
-def add_coordinates(graph: Graph, iri: URIRef, lat: float | None, lon: float | None) -> None:
-    """geo:lat and geo:long as xsd:decimal, when a cited source gave both (GeoNames, ISO
-    3166-2 via the iso3166-2 package): what the who-does-what-where map draws."""
-    if lat is None or lon is None:
-        return
-    graph.add((iri, GEO.lat, Literal(_decimal(round(lat, 4)), datatype=XSD.decimal)))
-    graph.add((iri, GEO.long, Literal(_decimal(round(lon, 4)), datatype=XSD.decimal)))
-
-
-def _decimal(value: float) -> str:
-    if float(value).is_integer():
-        return str(int(value))
-    return repr(float(value))
 
 
 def _span(graph: Graph, rid: str, report: URIRef, start: int, end: int, quote: str) -> URIRef:

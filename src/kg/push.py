@@ -29,7 +29,7 @@ import pyoxigraph as ox
 
 from kg.namespaces import HKG
 from kg.query.backends import METADATA_GRAPH, RemoteError, SparqlClient, bind_values
-from kg.query.named import internal_query
+from kg.resources import internal_query
 
 CONTENT_HASH = str(HKG["contentHash"])
 

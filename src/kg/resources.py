@@ -54,3 +54,9 @@ def asset_files(name: str, pattern: str) -> list[Path]:
 def clear_cache() -> None:
     """Forget the resolved root (tests that set KG_HOME call this)."""
     _repo_root.cache_clear()
+
+
+def internal_query(name: str) -> str:
+    """The text of `queries/internal/<name>.rq`: a query the code runs for itself, its values
+    given as bindings (substitutions, or VALUES for a remote endpoint), never pasted in."""
+    return (asset_dir("queries") / "internal" / f"{name}.rq").read_text(encoding="utf-8")

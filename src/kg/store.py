@@ -55,7 +55,6 @@ from rdflib import Dataset, Graph
 from rdflib.graph import DATASET_DEFAULT_GRAPH_ID, ConjunctiveGraph
 
 from kg.namespaces import ID
-from kg.query.named import load_query, run_query
 
 try:  # POSIX; elsewhere writers are not serialised (see `lock_store`)
     import fcntl
@@ -402,30 +401,6 @@ def locate_store(path: Path) -> Path:
     raise StoreNotFoundError(path)
 
 
-def stats(store: ox.Store) -> dict[str, Any]:
-    """Counts for `kg stats`: quads, named graphs, instances per hkg class, figures per report.
-
-    Returns `{"quads": n, "graphs": n, "classes": {class_iri: n},
-    "reports": {graph_iri: {"report", "triples", "outcomes", "context_figures",
-    "presences", "partnerships"}}}`.
-    """
-    classes: dict[str, int] = {}
-    for row in run_query(store, load_query("stats-classes")).records():
-        classes[str(row["class"])] = int(row["instances"] or 0)
-    reports: dict[str, dict[str, Any]] = {}
-    for row in run_query(store, load_query("stats-by-report")).records():
-        graph = str(row.pop("graph"))
-        reports[graph] = {
-            key: (value if key == "report" else int(value or 0)) for key, value in row.items()
-        }
-    return {
-        "quads": len(store),
-        "graphs": sum(1 for _ in store.named_graphs()),
-        "classes": classes,
-        "reports": reports,
-    }
-
-
 # --- building ------------------------------------------------------------------------------
 
 
@@ -755,7 +730,6 @@ __all__ = [
     "oxigraph_triples",
     "read_manifest",
     "recover_store",
-    "stats",
     "update_store",
     "write_store",
 ]

@@ -70,10 +70,10 @@ from kg.build.pipeline import (
 )
 from kg.model import Extraction
 from kg.namespaces import GRAPH_INFERRED, GRAPH_ONTOLOGY, GRAPH_REFERENCE, report_graph, slugify
-from kg.query.named import internal_query
 from kg.reference.diskcache import build_cache_dir
 from kg.reference.loader import Reference, adopt_reference, build_reference
 from kg.reports import find_reports, sidecar_name
+from kg.resources import internal_query
 from kg.store import (
     StoreChanges,
     StoreError,

@@ -1,3 +1,3 @@
-"""Stage 7: answers. Named SPARQL queries (`named`) run on the embedded store or a remote
-endpoint through one `QueryBackend` interface (`backends`).
+"""Answers: named SPARQL queries (`named`) on the embedded store or a remote endpoint, through
+one `QueryBackend` interface (`backends`).
 """

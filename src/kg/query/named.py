@@ -91,7 +91,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from kg.folding import fold
-from kg.resources import asset_dir, asset_files
+from kg.resources import asset_dir, asset_files, internal_query
 
 PARAM_PREFIX = "param_"
 XSD = "http://www.w3.org/2001/XMLSchema#"
@@ -323,12 +323,6 @@ def load_query(name_or_path: str | Path) -> NamedQuery:
     return _read(path)
 
 
-def internal_query(name: str) -> str:
-    """The text of `queries/internal/<name>.rq`: a query the code runs for itself, its values
-    given as bindings (substitutions, or VALUES for a remote endpoint), never pasted in."""
-    return (asset_dir("queries") / "internal" / f"{name}.rq").read_text(encoding="utf-8")
-
-
 def _read(path: Path) -> NamedQuery:
     return parse_query(path.read_text(encoding="utf-8"), name=path.stem, path=path)
 
@@ -492,6 +486,7 @@ __all__ = [
     "load_query",
     "parse_query",
     "run_query",
+    "stats",
 ]
 
 
@@ -592,3 +587,27 @@ def store_lookups(store: ox.Store) -> tuple[Ask, Names]:
         return [s["name"].value for s in result]  # type: ignore[union-attr]
 
     return ask, names
+
+
+def stats(store: ox.Store) -> dict[str, Any]:
+    """Counts for `kg stats`: quads, named graphs, instances per hkg class, figures per report.
+
+    Returns `{"quads": n, "graphs": n, "classes": {class_iri: n},
+    "reports": {graph_iri: {"report", "triples", "outcomes", "context_figures",
+    "presences", "partnerships"}}}`.
+    """
+    classes: dict[str, int] = {}
+    for row in run_query(store, load_query("stats-classes")).records():
+        classes[str(row["class"])] = int(row["instances"] or 0)
+    reports: dict[str, dict[str, Any]] = {}
+    for row in run_query(store, load_query("stats-by-report")).records():
+        graph = str(row.pop("graph"))
+        reports[graph] = {
+            key: (value if key == "report" else int(value or 0)) for key, value in row.items()
+        }
+    return {
+        "quads": len(store),
+        "graphs": sum(1 for _ in store.named_graphs()),
+        "classes": classes,
+        "reports": reports,
+    }

@@ -1,3 +1,3 @@
-"""Stage 4: reasoning. `materialise` holds the few inferences the store keeps (SPARQL
-CONSTRUCT rules); `consistency` runs HermiT over the ontology and reference data.
+"""Reasoning: the few inferences the store keeps (`materialise`, SPARQL CONSTRUCT rules) and the
+HermiT consistency check of the ontology and reference data (`consistency`).
 """

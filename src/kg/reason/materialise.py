@@ -103,8 +103,8 @@ class ReportReasoner:
         self, report: Iterable[ox.Triple], context: Iterable[ox.Triple] = ()
     ) -> list[ox.Triple]:
         """The report's inferred triples: the rules over the report, the ontology and `context`
-        (the reference entities it names, see `kg.build.pipeline.ReferenceIndex.closure`), minus
-        what is stated or the reference data alone gives."""
+        (the reference entities it names, see `kg.validate.per_report.ReferenceIndex.closure`),
+        minus what is stated or the reference data alone gives."""
         stated = list(report)
         graph = self._graph
         store = ox.Store()

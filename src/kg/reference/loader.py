@@ -24,7 +24,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, RDFS, SKOS, XSD
 
 from kg import resources
-from kg.emit import add_coordinates
+from kg.geo import add_coordinates
 from kg.namespaces import HKG, ORG, PREFIXES, entity, slugify
 
 LABEL_PREDICATES = (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel)
@@ -382,7 +382,7 @@ def reference_key() -> str:
     """Digest of everything the reference data is built from: data files, code, packages."""
     from kg.reference import diskcache
 
-    files = [Path(__file__), Path(__file__).parent.parent / "emit.py"]  # emit: add_coordinates
+    files = [Path(__file__), Path(__file__).parent.parent / "geo.py"]  # add_coordinates
     for kind, pattern in _SOURCE_KINDS:
         files += resources.asset_files(kind, pattern)
     return diskcache.digest(files, _SOURCE_PACKAGES, extra="reference 1")

@@ -20,7 +20,7 @@ Routes:
     /api/queries          the named queries (name, title, description, parameters, text) as JSON
     /api/queries/NAME     one named query run with ?param=value (kg.server.named)
     /id/PATH              the resource https://w3id.org/humanitarian-kg/id/PATH
-    /where?place=&sector=&year=   who does what where (kg.where): a page per state, to link to
+    /where?place=&sector=&year=   who does what where (kg.server.where): a page per state
     /ontology             the ontology graph
     /void, /.well-known/void   the VoID description of the dataset
 """

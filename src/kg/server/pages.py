@@ -269,9 +269,9 @@ class LinkedData:
 
 
 def where_page(rows: Callable[..., list[Row]], params: dict[str, list[str]]) -> Answer:
-    """`/where?place=…&sector=…&year=…`: who does what where (kg.where), its state in the
+    """`/where?place=…&sector=…&year=…`: who does what where (kg.server.where), its state in the
     address; 404 with the closest place names when the place matches nothing."""
-    from kg.where import ViewState, gather, render, title
+    from kg.server.where import ViewState, gather, render, title
 
     try:
         view = gather(rows, ViewState.from_query(params))

@@ -1,3 +1,3 @@
-"""Stage 3: validation. The pySHACL call and its results (`engine`) and validation runs
-over files, stores and the reference data with their renderings (`run`).
+"""SHACL validation: the pySHACL call and its results (`engine`), one report at a time as the
+build runs it (`per_report`), and `kg validate` runs with their renderings (`run`).
 """

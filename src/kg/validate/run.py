@@ -185,7 +185,7 @@ def validate_report_graphs(
 ) -> dict[str, ValidationReport]:
     """Validate report graphs, each with the small context its nodes need, in parallel.
 
-    The context of a graph is what `kg.build.pipeline.ReferenceIndex` gives (the ontology's
+    The context of a graph is what `kg.validate.per_report.ReferenceIndex` gives (the ontology's
     rdfs:subClassOf triples and the rdf:type, skos:inScheme and hkg:figureKind of every
     reference entity the graph names), and only the graph's own subjects are focus nodes: for
     a report's nodes this gives the results of validating it merged with the whole ontology and
@@ -233,8 +233,8 @@ class _ReportChecker:
     """One process's reference index and shapes, prepared once for many report graphs."""
 
     def __init__(self, shapes: Graph | None = None) -> None:
-        from kg.build.pipeline import ReferenceIndex  # the per-report context `kg build` uses
         from kg.reference.loader import load_reference
+        from kg.validate.per_report import ReferenceIndex  # the context `kg build` uses
 
         self.index = ReferenceIndex(load_reference())
         self.shapes = shapes if shapes is not None else shapes_graph()

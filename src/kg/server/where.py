@@ -31,7 +31,7 @@ from urllib.parse import urlencode
 
 from kg.server.render import Term, esc, local_href
 
-WEB_DIR = Path(__file__).resolve().parent / "web"
+WEB_DIR = Path(__file__).resolve().parent.parent / "web"
 WIDE_SECTORS = 5  # more sectors than this: sectors as rows, organisations as columns
 
 Row = dict[str, Term]
