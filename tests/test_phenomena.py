@@ -943,3 +943,27 @@ def test_the_end_of_the_year_is_the_year_its_paragraph_names() -> None:
     years = {f.value: f.year for f in extract_text(text).outcomes}
     assert years[7600] == 2019  # the paragraph's year, named after it
     assert years[3500] == 2019
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Au Togo, les inondations ont affecté au total plus de 7000 familles.",
+        "Au total, ce sont 185 000 personnes qui ont été impactées.",
+        "More than 3,300 people in 10 locations do not have access to water.",
+        "Selon la protection civile, 1 373 personnes sont toujours portées disparus.",
+        "Las lluvias dejaron 2.500 familias damnificadas en la región.",
+    ],
+)
+def test_words_of_the_situation_make_a_context_figure(text: str) -> None:
+    kinds = {f.kind for f in extract_text(text).figures()}
+    assert kinds == {"context"}, text
+
+
+def test_a_share_restating_the_work_before_it_is_an_outcome() -> None:
+    text = (
+        "Grâce au financement d'ECHO, 4 500 ménages de Madarounfa ont reçu 75 000 francs CFA. "
+        "Cela représente 62 % des ménages sinistrés de ces deux départements."
+    )
+    kinds = {f.value: f.kind for f in extract_text(text).figures()}
+    assert kinds[62] == "outcome"

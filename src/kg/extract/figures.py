@@ -682,6 +682,13 @@ def _classify(
     if _footnoted(ctx, number, sentence):
         return "context", None
     lead = doc.text[window_start : number.start]
+    if number.unit == "percent" and _RESTATES.search(lead):
+        # "… ont reçu chacun 75 000 francs CFA. Cela représente 62 % des ménages sinistrés": the
+        # share of the work told just before, whatever the words after it describe
+        index = ctx._sentence_index.get(sentence.start, 0)
+        before = ctx.doc.sentences[index - 1] if index > 0 else None
+        if before is not None and _cue_in(ctx, "outcome-verb", before.start, before.end):
+            return "outcome", None
     if _NUMBER_OF.search(lead) and _cue_in(ctx, "context", window_start, number.start):
         return "context", None  # "le nombre de réfugiés syriens atteint 1,8 million"
     if _cue_in(ctx, "outcome-verb", window_start, number.start):
@@ -719,6 +726,14 @@ def _classify(
 
 
 UNCLEAR = "not clearly the publisher's work or the situation"
+# "Cela représente 62 % des ménages sinistrés", "which represents 40% of", "lo que representa"
+_RESTATES = re.compile(
+    r"\b(?:represent(?:s|ing)?|repr[ée]sente(?:nt)?|representa(?:n)?|corresponds?\s+to|"
+    r"correspond(?:ent)?\s+[àa]|corresponde(?:n)?\s+a|equals?|[ée]quivaut\s+[àa]|"
+    r"equivale(?:n)?\s+a)\s+(?:about\s+|environ\s+|alrededor\s+de(?:l)?\s+|"
+    r"près\s+de\s+|some\s+|casi\s+|almost\s+|nearly\s+)?$",
+    re.IGNORECASE,
+)
 _DEMONSTRATIVE = re.compile(
     r"\b(?:these|those|ces|estos|estas|esos|esas|dichos|dichas)\s+$",
     re.IGNORECASE,
