@@ -967,3 +967,12 @@ def test_a_share_restating_the_work_before_it_is_an_outcome() -> None:
     )
     kinds = {f.value: f.kind for f in extract_text(text).figures()}
     assert kinds[62] == "outcome"
+
+
+def test_a_camp_of_refugees_named_after_its_kind() -> None:
+    text = (
+        "Le HCR procède au transfert des réfugiés vers le nouveau camp de réfugiés de Mahama, "
+        "au Rwanda, par des convois quotidiens."
+    )
+    labels = [p["label"] for p in extract_text(text).to_json()["places"]]
+    assert any(label.startswith("Mahama") for label in labels), labels

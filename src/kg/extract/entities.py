@@ -369,8 +369,10 @@ _UNKNOWN_BEFORE = re.compile(
     r"campamentos?|asentamientos?|campos?|ciudad(?:es)?|localidad(?:es)?|pueblos?|barrios?|"
     r"veredas?|corregimientos?|cantón|cantones|parroquias?|caserío|caseríos|"
     r"localités?|arrondissements?|sous-préfectures?|cantons?|"
-    r"(?:commune|district|region|province|town|village|city|camp|county|municipality)\s+of)\s+"
-    r"(?:de\s+(?:la\s+|l['’])?|du\s+|d['’]|des\s+|del\s+)?" + _NAME
+    r"(?:commune|district|region|province|town|village|city|camp|county|municipality)\s+of)"
+    # "le camp de réfugiés de Mahama", "el campo de refugiados de Kakuma", "site de déplacés de"
+    r"(?:\s+(?:de|d['’])\s*(?:réfugiés|refugies|déplacés|deplaces|transit|refugiados|desplazados))?"
+    r"\s+(?:de\s+(?:la\s+|l['’])?|du\s+|d['’]|des\s+|del\s+)?" + _NAME
 )
 _LIST_MORE = re.compile(
     r"(?:\s*,\s*|\s+(?:et|and|y)\s+)(?:de\s+(?:la\s+|l['’])?|du\s+|d['’]|del\s+)?" + _NAME
