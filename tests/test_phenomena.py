@@ -976,3 +976,27 @@ def test_a_camp_of_refugees_named_after_its_kind() -> None:
     )
     labels = [p["label"] for p in extract_text(text).to_json()["places"]]
     assert any(label.startswith("Mahama") for label in labels), labels
+
+
+def test_a_key_partners_line_lists_every_partner_up_to_the_last_and() -> None:
+    partners = _partners(
+        "Key partners: Eswatini Ministry of Agriculture, Baphalali Swaziland Red Cross Society, "
+        "Action Cooperative Agriculture Trust and the National Disaster Management Agency.\n"
+        "FAO distributed 650 bales of hay to 650 households in Eswatini."
+    )
+    assert {
+        "Eswatini Ministry of Agriculture",
+        "Baphalali Swaziland Red Cross Society",
+        "Action Cooperative Agriculture Trust",
+        "National Disaster Management Agency",
+    } <= set(partners)
+
+
+def test_countries_funding_in_a_french_list_with_articles() -> None:
+    partners = _partners(
+        "En 2014, 446 migrants ont reçu une assistance de l’OIM en Tunisie, avec le soutien "
+        "financier de la Suisse, de l’Union Européenne et de la Norvège."
+    )
+    assert partners.get("Government of Switzerland") == "funder"
+    assert partners.get("European Union") == "funder"
+    assert partners.get("Government of Norway") == "funder"

@@ -103,14 +103,21 @@ def find_partners(ctx: Context, orgs: list[OrgMention], country: str | None) -> 
         if funded and not doc.is_boilerplate(m.start):
             add(m, ROLE + "funder", m.start, funded.end())
     for line_start, line_end, role in _listed_lines(ctx):  # "Donors\nCanada, ECHO, Germany…"
-        for item in re.finditer(r"[^,;/]+", doc.text[line_start:line_end]):
+        taken = line_start  # where the last name found ends: "Bosnia and Herzegovina" is one
+        for item in _LIST_ITEM.finditer(doc.text[line_start:line_end]):
             pos = _skip_space(doc.text, line_start + item.start())
+            if pos < taken:
+                continue
+            article = _ITEM_ARTICLE.match(doc.text, pos)
+            if article:  # "… and the National Disaster Management Agency"
+                pos = article.end()
             listed = _listed_name(doc, pos, line_start + item.end(), country)
             mention = name_at(doc, lex, pos, country) or _country_donor(ctx, pos)
             if mention is None or (mention.new and listed and listed.end > mention.end):
                 mention = listed  # "Union des municipalités de Zahrani", not "Union"
             if mention is not None and mention.end <= line_end:
                 add(mention, ROLE + role, mention.start, mention.end)
+                taken = mention.end
     for sentence in doc.sentences:
         if doc.is_boilerplate(sentence.start):
             continue
@@ -267,6 +274,12 @@ _WITH_LEAD = re.compile(
 )
 
 
+# an item of a listed line: up to a comma, semicolon, slash or a final "and" ("…, World Vision
+# Swaziland and the National Disaster Management Agency")
+_LIST_ITEM = re.compile(r"(?:(?!\s+(?:and|et|y)\s)[^,;/])+")
+_ITEM_ARTICLE = re.compile(r"(?:and\s+|et\s+|y\s+)?(?:(?:the|la|le|les|el|los|las)\s+|l['’])")
+
+
 def _listed_lines(ctx: Context) -> list[tuple[int, int, str]]:
     """Lines listing partners under a heading or after a label: "Donors\nCanada, ECHO…" and
     "Financé par : DEVCO / AXA" (funders), "Partenaires locaux : SLWE, …" (partners)."""
@@ -306,7 +319,9 @@ def _listed_after(
     current = first
     for _ in range(6):
         gap = re.match(
-            r"\s*(?:,|and|et|y|e|&|as well as|ainsi que|así como)\s*(?:and\s+|et\s+|y\s+)?",
+            # "de la Suisse, de l'Union européenne et de la Norvège": "de" repeated per item
+            r"\s*(?:,|and|et|y|e|&|as well as|ainsi que|así como)\s*(?:and\s+|et\s+|y\s+)?"
+            r"(?:de\s+(?=l['’]|la\s|las\s|los\s|[A-ZÀ-Ý])|d['’](?=[A-ZÀ-Ý])|del\s+)?",
             doc.text[current.end :],
         )
         if not gap or not gap.group(0).strip():
@@ -520,6 +535,9 @@ def _listed_name(doc: Document, start: int, end: int, country: str | None) -> Or
     return OrgMention(start, stop, str(entity("org", slug)), item, new=True)
 
 
+_COUNTRY_ARTICLE = re.compile(r"(?:the|la|le|les|el|los|las)\s+(?=[A-ZÀ-Ý])|l['’](?=[A-ZÀ-Ý])")
+
+
 def _country_donor(ctx: Context, pos: int) -> OrgMention | None:
     """A country named as a funder ("contributions from ECHO and Canada"): its government."""
     return _country_donor_at(ctx.doc, ctx.lex, pos)
@@ -527,6 +545,9 @@ def _country_donor(ctx: Context, pos: int) -> OrgMention | None:
 
 def _country_donor_at(doc: Document, lex: Lexicons, pos: int) -> OrgMention | None:
     text = doc.text
+    article = _COUNTRY_ARTICLE.match(text, pos)  # "avec le soutien financier de la Suisse"
+    if article:
+        pos = article.end()
     if not text[pos : pos + 1].isupper():
         return None
     for start, end, codes, kind in lex.gazetteer.find_countries(
