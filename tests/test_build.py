@@ -37,6 +37,7 @@ def full_dump(reports: Path, tmp_path: Path, name: str, cache: Path | None = Non
     return dump(store)
 
 
+@pytest.mark.slow
 def test_same_inputs_same_dump_whatever_the_workers(tmp_path: Path) -> None:
     one = build([SEEDS], tmp_path / "a" / "store", workers=1, cache_dir=None)
     two = build([SEEDS], tmp_path / "b" / "store", workers=2, cache_dir=None)
@@ -49,6 +50,7 @@ def test_same_inputs_same_dump_whatever_the_workers(tmp_path: Path) -> None:
     ]
 
 
+@pytest.mark.slow
 def test_incremental_builds_equal_full_builds(corpus: Path, tmp_path: Path) -> None:
     store = tmp_path / "inc" / "store"
     cache = tmp_path / "inc" / "cache"
@@ -87,6 +89,7 @@ def test_incremental_builds_equal_full_builds(corpus: Path, tmp_path: Path) -> N
     assert (written["quads"], written["graphs"]) == (counts["quads"], counts["graphs"])
 
 
+@pytest.mark.slow
 def test_a_report_that_cannot_be_read_is_named_and_the_others_build(
     corpus: Path, tmp_path: Path
 ) -> None:
@@ -112,6 +115,7 @@ def _break_one_report(monkeypatch: pytest.MonkeyPatch, report_id: str) -> None:
     monkeypatch.setattr(kg.build.pipeline, "emit_report", emit)
 
 
+@pytest.mark.slow
 def test_violations_leave_the_previous_store(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -132,6 +136,7 @@ def test_violations_leave_the_previous_store(
     assert sorted(p.name for p in store.parent.iterdir()) == ["store"]
 
 
+@pytest.mark.slow
 def test_organisations_minted_by_several_reports_are_validated_together(tmp_path: Path) -> None:
     """Two reports name the same acronym for two different names: the store would hold one
     organisation with two labels, so the build stops (each report alone is valid)."""
@@ -151,6 +156,7 @@ def test_organisations_minted_by_several_reports_are_validated_together(tmp_path
     }
 
 
+@pytest.mark.slow
 def test_the_reference_data_is_kept_in_the_cache_by_fingerprint(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -198,6 +204,7 @@ def test_the_reference_data_is_kept_in_the_cache_by_fingerprint(
     ]
 
 
+@pytest.mark.slow
 def test_what_the_pipeline_derives_from_the_reference_is_kept_in_the_cache(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -259,6 +266,7 @@ def test_find_reports_walks_directories_as_paths_sort(tmp_path: Path) -> None:
     assert find_reports([tmp_path / "z.txt"]) == [tmp_path / "z.txt"]  # a file: as given
 
 
+@pytest.mark.slow
 def test_a_build_writes_nothing_beside_its_store(
     corpus: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

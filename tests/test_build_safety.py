@@ -50,6 +50,7 @@ def corpus(tmp_path: Path) -> Path:
 # --- a report that fails keeps its last good graph, marked stale --------------------------------
 
 
+@pytest.mark.slow
 def test_a_report_that_fails_keeps_its_last_good_graph_marked_stale(
     corpus: Path, tmp_path: Path
 ) -> None:
@@ -86,6 +87,7 @@ def test_a_report_that_fails_keeps_its_last_good_graph_marked_stale(
     assert dump(store) == dump(tmp_path / "full" / "store")
 
 
+@pytest.mark.slow
 def test_a_full_build_keeps_a_stale_graph_as_the_incremental_build_does(
     corpus: Path, tmp_path: Path
 ) -> None:
@@ -109,6 +111,7 @@ def test_a_full_build_keeps_a_stale_graph_as_the_incremental_build_does(
     assert stale_reports(store) == {"imc-mali-factsheet-2025": row.error}
 
 
+@pytest.mark.slow
 def test_a_new_report_that_fails_is_failed_not_stale(corpus: Path, tmp_path: Path) -> None:
     store = tmp_path / "b" / "store"
     assert build([corpus], store, cache_dir=None).ok
@@ -118,6 +121,7 @@ def test_a_new_report_that_fails_is_failed_not_stale(corpus: Path, tmp_path: Pat
     assert stale_reports(store) == {}
 
 
+@pytest.mark.slow
 def test_kg_build_and_kg_stats_show_stale_reports(corpus: Path, tmp_path: Path) -> None:
     store = tmp_path / "b" / "store"
     assert kg("build", str(corpus), "--store", str(store))[0] == 0
@@ -134,6 +138,7 @@ def test_kg_build_and_kg_stats_show_stale_reports(corpus: Path, tmp_path: Path) 
 # --- removals --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_a_build_that_would_remove_every_report_is_refused_without_prune(
     corpus: Path, tmp_path: Path
 ) -> None:
@@ -166,6 +171,7 @@ def stats_reports(store: Path) -> list[str]:
     return sorted(row["report"] for row in stats(open_store(store))["reports"].values())
 
 
+@pytest.mark.slow
 def test_removed_reports_are_named_in_full_and_incremental_builds(
     corpus: Path, tmp_path: Path
 ) -> None:
@@ -199,6 +205,7 @@ HOLD = textwrap.dedent(
 )
 
 
+@pytest.mark.slow
 def test_a_second_build_of_the_same_store_is_refused_while_one_runs(
     corpus: Path, tmp_path: Path
 ) -> None:
@@ -226,6 +233,7 @@ def test_a_second_build_of_the_same_store_is_refused_while_one_runs(
     assert sorted(os.listdir(store.parent)) == ["store"]
 
 
+@pytest.mark.slow
 def test_lock_store_can_wait_for_the_other_writer(tmp_path: Path) -> None:
     store = tmp_path / "store"
     holder = subprocess.Popen(
@@ -264,6 +272,7 @@ def _running(pid: int) -> bool:
     return state not in ("Z", "X")  # a zombie is dead, only not yet reaped
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/task").is_dir(), reason="needs Linux /proc")
 def test_workers_die_with_a_killed_build_and_the_next_build_cleans_up(tmp_path: Path) -> None:
     reports = tmp_path / "reports"
@@ -348,6 +357,7 @@ def test_a_worker_outside_linux_watches_its_parent(tmp_path: Path) -> None:
     assert not _running(pid)
 
 
+@pytest.mark.slow
 def test_cache_files_of_dead_processes_are_removed_not_those_of_live_ones(
     corpus: Path, tmp_path: Path
 ) -> None:

@@ -27,6 +27,7 @@ def store(tmp_path_factory: pytest.TempPathFactory, seed_reports: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_build_summarises_every_report(store: Path, seed_reports: Path) -> None:
     code, out, _ = kg("build", str(seed_reports), "--store", str(store))
     assert code == 0
@@ -180,6 +181,7 @@ def test_stats_counts_by_class_and_report(store: Path) -> None:
     assert "Outcome" in out and "nrc-mali-2023" in out
 
 
+@pytest.mark.slow
 def test_validate_store_conforms(store: Path) -> None:
     code, out, _ = kg("validate", "--store", str(store))
     assert code == 0, out
@@ -267,6 +269,7 @@ def test_extract_bad_input_is_one_clear_line(
     assert str(bad_files[kind]) in lines[0] and words in lines[0]
 
 
+@pytest.mark.slow
 def test_build_with_one_bad_report_builds_the_others(tmp_path: Path, seed_reports: Path) -> None:
     reports = tmp_path / "reports"
     reports.mkdir()
@@ -282,6 +285,7 @@ def test_build_with_one_bad_report_builds_the_others(tmp_path: Path, seed_report
     assert code == 0 and len(json.loads(out)) >= 7
 
 
+@pytest.mark.slow
 def test_build_of_a_missing_path_leaves_the_store(tmp_path: Path, seed_reports: Path) -> None:
     """Regression: a mistyped path built an empty store, dropping every report as removed."""
     reports = tmp_path / "reports"
@@ -305,6 +309,7 @@ def test_query_without_store_says_run_build(tmp_path: Path) -> None:
     assert "kg build" in err
 
 
+@pytest.mark.slow
 def test_validate_malformed_turtle_names_file_and_line(tmp_path: Path) -> None:
     bad = tmp_path / "bad.ttl"
     bad.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\nex:d ex:e .\n")

@@ -63,6 +63,7 @@ def test_every_command_has_an_unusable_input_case() -> None:
     assert set(UNUSABLE) == set(COMMANDS)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("command", COMMANDS, ids=" ".join)
 def test_unusable_input_exits_2(command: tuple[str, ...]) -> None:
     result = runner.invoke(app, UNUSABLE[command])

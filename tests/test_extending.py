@@ -71,6 +71,7 @@ def test_the_page_has_the_steps() -> None:
     assert any(c.startswith("kg query who-what-where --param sector=Health") for c in commands)
 
 
+@pytest.mark.slow
 def test_walk_through(checkout: Path) -> None:
     text = DOC.read_text(encoding="utf-8")
     for kind, target, body in _BLOCK_RE.findall(text):

@@ -20,6 +20,7 @@ def values(figures: list) -> dict[float, object]:  # type: ignore[type-arg]
     return {f.value: f for f in figures}
 
 
+@pytest.mark.slow
 def test_nrc_programme_figures_are_2023_outcomes(extracted: dict[str, Extraction]) -> None:
     nrc = extracted["nrc-mali-2023"]
     outcomes = values(nrc.outcomes)

@@ -130,6 +130,7 @@ def test_rule_files() -> None:
     )
 
 
+@pytest.mark.slow
 def test_every_inverse_the_ontology_declares_is_materialised() -> None:
     ontology, _ = repository_graphs()
     pairs = [(p, q) for p, q in ontology.subject_objects(OWL.inverseOf)]
@@ -153,6 +154,7 @@ def test_every_inverse_the_ontology_declares_is_materialised() -> None:
             ), (stated, inverse)
 
 
+@pytest.mark.slow
 def test_rules_run_on_the_shipped_ontology() -> None:
     ontology, reference = repository_graphs()
     union = Graph()

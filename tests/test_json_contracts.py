@@ -34,6 +34,7 @@ def store(tmp_path_factory: pytest.TempPathFactory, seed_reports: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_query_json_is_typed_and_follows_its_schema(store: Path) -> None:
     result = runner.invoke(
         app,

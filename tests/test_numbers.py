@@ -132,6 +132,7 @@ def test_a_count_in_a_sentence_is_found_with_its_value(n: int, noun: str) -> Non
     assert [x[1] for x in figures] == [n]
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(st.text(max_size=400))
 def test_any_text_gives_spans_that_are_exact_substrings(text: str) -> None:

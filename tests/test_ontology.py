@@ -153,6 +153,7 @@ def test_no_imports_and_the_catalog_resolves_locally(onto: Graph) -> None:
 # --- the RDF/XML export ---------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_shipped_owl_export_is_in_sync_with_the_turtle_files(onto: Graph) -> None:
     """Fails when ontology/*.ttl changed without `kg ontology export`."""
     shipped = Graph().parse(default_owl_path(), format="xml")
@@ -160,6 +161,7 @@ def test_shipped_owl_export_is_in_sync_with_the_turtle_files(onto: Graph) -> Non
     assert owl_in_sync()
 
 
+@pytest.mark.slow
 def test_export_is_deterministic_and_round_trips(tmp_path: Path, onto: Graph) -> None:
     first = export_owl(tmp_path / "a.owl").read_bytes()
     second = export_owl(tmp_path / "b.owl").read_bytes()
@@ -171,6 +173,7 @@ def test_export_is_deterministic_and_round_trips(tmp_path: Path, onto: Graph) ->
     assert not owl_in_sync(tmp_path / "missing.owl")
 
 
+@pytest.mark.slow
 def test_export_command_and_check(tmp_path: Path) -> None:
     target = tmp_path / "hkg.owl"
     result = runner.invoke(app, ["ontology", "export", "--check", "-o", str(target)])

@@ -306,6 +306,7 @@ def test_identifiers_are_in_the_reference_graph() -> None:
             assert (org, SKOS.exactMatch, item) in graph
 
 
+@pytest.mark.slow
 def test_malformed_identifiers_are_violations(tmp_path: Path, graph: Graph) -> None:
     table = tmp_path / IDENTIFIERS_FILE
     table.write_text(
@@ -347,6 +348,7 @@ def test_without_the_table_nothing_is_added(tmp_path: Path) -> None:
     assert add_organisation_identifiers(Graph(), tmp_path / IDENTIFIERS_FILE) == 0
 
 
+@pytest.mark.slow
 def test_the_reference_passes_strict_validation() -> None:
     result = CliRunner().invoke(app, ["validate", "--reference", "--strict"])
     assert result.exit_code == 0, result.output

@@ -148,6 +148,7 @@ def home_with_gazetteer(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path
     forget_reference()
 
 
+@pytest.mark.slow
 def test_a_pcode_gazetteer_resolves_admin2_names_to_their_pcodes(
     home_with_gazetteer: Path,
 ) -> None:
@@ -165,6 +166,7 @@ def test_a_pcode_gazetteer_resolves_admin2_names_to_their_pcodes(
     assert ouaddai.iso == "TD-OD" and ouaddai.pcode == "TDX01"  # ISO's region, P-code added
 
 
+@pytest.mark.slow
 def test_a_file_that_is_no_pcode_table_is_refused_with_its_name(
     home_with_gazetteer: Path,
 ) -> None:
@@ -177,6 +179,7 @@ def test_a_file_that_is_no_pcode_table_is_refused_with_its_name(
         build_graphs()
 
 
+@pytest.mark.slow
 def test_kg_build_names_a_report_with_no_publisher_and_builds_the_rest(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 
@@ -195,6 +198,7 @@ def test_kg_build_names_a_report_with_no_publisher_and_builds_the_rest(tmp_path:
     assert "1 built, 1 failed" in output
 
 
+@pytest.mark.slow
 def test_kg_build_warns_about_a_publisher_found_on_weak_evidence(tmp_path: Path) -> None:
     from typer.testing import CliRunner
 

@@ -66,6 +66,7 @@ def key(violations: list[Violation]) -> list[tuple[str, str, str | None, str]]:
     return sorted((v.severity, v.focus_node, v.path, v.message) for v in violations)
 
 
+@pytest.mark.slow
 def test_per_report_validation_equals_validation_with_all_reference_data(
     pipeline: ReportPipeline, graphs: dict[str, Graph]
 ) -> None:
@@ -83,6 +84,7 @@ def test_per_report_validation_equals_validation_with_all_reference_data(
             assert len({v.focus_node for v in fast if v.severity == "Violation"}) == 5
 
 
+@pytest.mark.slow
 def test_per_report_inference_equals_materialising_everything(
     pipeline: ReportPipeline,
 ) -> None:
@@ -233,6 +235,7 @@ def cases(pipeline: ReportPipeline) -> list[tuple[str, Graph, set[Node]]]:
     return out
 
 
+@pytest.mark.slow
 def test_validator_gives_what_pyshacl_gives_on_the_original_shapes(
     pipeline: ReportPipeline, original_shapes: Graph
 ) -> None:

@@ -6,19 +6,20 @@ from __future__ import annotations
 import importlib.util
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def _tool():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location(
-        "readme_example", ROOT / "tools" / "readme_example.py"
-    )
+def _tool(name: str = "readme_example"):  # type: ignore[no-untyped-def]
+    spec = importlib.util.spec_from_file_location(name, ROOT / "tools" / f"{name}.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
 
 
+@pytest.mark.slow
 def test_the_readme_example_output_is_what_the_build_prints() -> None:
     tool = _tool()
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
@@ -37,18 +38,9 @@ def test_a_readme_without_the_block_is_an_error() -> None:
         raise AssertionError("a README without the example block was accepted")
 
 
-def _layout_tool():  # type: ignore[no-untyped-def]
-    spec = importlib.util.spec_from_file_location(
-        "readme_layout", ROOT / "tools" / "readme_layout.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
+@pytest.mark.slow
 def test_the_readme_layout_lists_every_module_of_the_package() -> None:
-    tool = _layout_tool()
+    tool = _tool("readme_layout")
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     assert tool.readme_block(readme) == tool.layout(), (
         "README.md's src/kg layout is stale: run python tools/readme_layout.py"
@@ -59,7 +51,7 @@ def test_the_readme_layout_lists_every_module_of_the_package() -> None:
 
 
 def test_a_module_without_a_docstring_is_refused(tmp_path: Path) -> None:
-    tool = _layout_tool()
+    tool = _tool("readme_layout")
     bare = tmp_path / "bare.py"
     bare.write_text("x = 1\n", encoding="utf-8")
     tool.ROOT = tmp_path

@@ -57,6 +57,7 @@ def broken(ontology: Graph) -> ReasoningResult:
     return check_graphs(ontology, data=_graph(BROKEN))
 
 
+@pytest.mark.slow
 def test_shipped_ontology_and_reference_data_pass(shipped: ReasoningResult) -> None:
     assert shipped.ok, shipped.text()
     assert shipped.consistent and shipped.unsatisfiable == []
@@ -66,6 +67,7 @@ def test_shipped_ontology_and_reference_data_pass(shipped: ReasoningResult) -> N
     assert shipped.text().startswith("ok: ontology + reference data")
 
 
+@pytest.mark.slow
 def test_broken_fixture_is_inconsistent_and_names_the_culprit(broken: ReasoningResult) -> None:
     assert not broken.consistent and not broken.ok
     assert broken.located_in == "data"  # the ontology alone is consistent
@@ -89,6 +91,7 @@ def test_broken_fixture_is_inconsistent_and_names_the_culprit(broken: ReasoningR
     assert text.splitlines()[-1].startswith("FAILED: ")
 
 
+@pytest.mark.slow
 def test_unsatisfiable_class_is_named_and_nothing_is_modified(ontology: Graph) -> None:
     extended = ontology + _graph(UNSATISFIABLE)
     before = Graph()
@@ -110,6 +113,7 @@ def test_missing_java_is_a_reasoner_error(ontology: Graph, monkeypatch: pytest.M
     assert "apt-get install default-jre-headless" in str(raised.value)  # how to get it
 
 
+@pytest.mark.slow
 def test_ontology_check_without_java_says_how_to_install_it(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
@@ -144,6 +148,7 @@ def test_find_culprits_names_domain_union_and_functional_faults(ontology: Graph)
     assert '"3"^^' in functional.message and '"4"^^' in functional.message
 
 
+@pytest.mark.slow
 def test_find_culprits_is_quiet_on_the_shipped_data() -> None:
     ontology, reference = repository_graphs()
     assert find_culprits(ontology + reference) == []
@@ -167,6 +172,7 @@ def test_find_culprits_uses_ranges_and_subclasses() -> None:
 # --- the command ----------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_cli_json_and_bad_input(tmp_path: Path) -> None:
     result = runner.invoke(
         app, ["ontology", "check", "--no-reference", "--format", "json", str(UNSATISFIABLE)]
@@ -188,6 +194,7 @@ def test_cli_json_and_bad_input(tmp_path: Path) -> None:
     assert result.exit_code == 2
 
 
+@pytest.mark.slow
 def test_cli_fails_on_the_broken_store_data_naming_the_culprit(tmp_path: Path) -> None:
     from kg.namespaces import report_graph
     from kg.store import write_store

@@ -147,6 +147,7 @@ def test_construct_template_is_not_a_group() -> None:
     assert query_form(out) == "CONSTRUCT"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("query", list_queries(), ids=lambda q: q.name)
 def test_values_binding_gives_the_rows_of_substitutions(mini_store: ox.Store, query: Any) -> None:
     """What is sent to a remote endpoint gives, on the embedded store, the same rows."""

@@ -45,9 +45,12 @@ REPORT = "https://w3id.org/humanitarian-kg/id/graph/report/"
 # Known gap (issue 21): one TCP socket of a remote-engine test is left for the garbage
 # collector to close; its source is not yet found (urllib's HTTPError answers are closed now).
 # Only that warning is ignored, and only in this module.
-pytestmark = pytest.mark.filterwarnings(
-    "ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning"
-)
+pytestmark = [
+    pytest.mark.filterwarnings(
+        "ignore:Exception ignored in. <socket.socket:pytest.PytestUnraisableExceptionWarning"
+    ),
+    pytest.mark.slow,  # Virtuoso and Oxigraph servers
+]
 
 
 def _binary(name: str) -> str | None:

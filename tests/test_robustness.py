@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -45,6 +46,7 @@ def test_report_like_fragments_do_not_crash(text: str) -> None:
     _check(text)
 
 
+@pytest.mark.slow
 def test_empty_and_huge_lines() -> None:
     _check("")
     _check(" " * 10)

@@ -268,6 +268,7 @@ def test_a_malformed_query_is_the_remote_engines_400(proxied: Running) -> None:
 # --- the remote's failures are clear HTTP errors -----------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("status", "expected", "words"),
     [
@@ -294,6 +295,7 @@ def test_remote_errors_become_gateway_errors(
     assert len(stub.requests) == 3  # not retried: a client is waiting
 
 
+@pytest.mark.slow
 def test_a_remote_that_does_not_answer_in_time_is_504(stub_factory: Any) -> None:
     stub = scripted(stub_factory, 200, b"{}", delay=3)
     with serving(endpoint=stub.url + "/query", timeout=0.5) as server:
@@ -304,6 +306,7 @@ def test_a_remote_that_does_not_answer_in_time_is_504(stub_factory: Any) -> None
     assert stub.url + "/query" in resp.text and "0.5 s" in resp.text
 
 
+@pytest.mark.slow
 def test_an_answer_that_is_not_sparql_results_is_502(stub_factory: Any) -> None:
     stub = scripted(stub_factory, 200, b"<html>a login page</html>")
     with serving(endpoint=stub.url + "/query") as server:
@@ -311,6 +314,7 @@ def test_an_answer_that_is_not_sparql_results_is_502(stub_factory: Any) -> None:
     assert resp.status == 502 and "not SPARQL JSON results" in resp.text
 
 
+@pytest.mark.slow
 def test_requests_beyond_the_concurrency_wait_then_get_503(stub_factory: Any) -> None:
     release = threading.Event()
 
@@ -342,6 +346,7 @@ def test_server_starts_with_the_remote_down_and_says_so(free_port: int) -> None:
         assert request(server.url + "/").status == 200  # the page itself is served
 
 
+@pytest.mark.slow
 def test_start_up_check_of_the_union_default_graph(stub_factory: Any, remote: Stub) -> None:
     def no_union(handler: BaseHTTPRequestHandler, body: bytes) -> tuple[int, bytes]:
         if b"GRAPH" in body:
@@ -403,6 +408,7 @@ def test_cli_usage_errors(monkeypatch: pytest.MonkeyPatch) -> None:
     assert runner.invoke(app, ["serve", "--user", "u"]).exit_code == 2
 
 
+@pytest.mark.slow
 def test_kg_serve_endpoint_command(remote: Stub, free_port: int) -> None:
     """`kg serve --endpoint` as users run it: says where it serves from, warns when the remote
     is down, answers, stops on SIGTERM."""
@@ -440,6 +446,7 @@ def test_kg_serve_endpoint_command(remote: Stub, free_port: int) -> None:
 # --- a real Oxigraph server --------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_oxigraph_server_gives_the_rows_of_the_embedded_server(
     oxigraph_server: Engine,  # noqa: F811 (the fixture imported above)
     quads: list[ox.Quad],
@@ -469,6 +476,7 @@ def test_oxigraph_server_gives_the_rows_of_the_embedded_server(
         assert request(server.url + page).body == request(embedded.url + page).body
 
 
+@pytest.mark.slow
 def test_virtuoso_with_digest_credentials(
     virtuoso_server: Engine,  # noqa: F811 (the fixture imported above)
     quads: list[ox.Quad],

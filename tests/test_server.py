@@ -115,6 +115,7 @@ def graph(resp: Response) -> set[ox.Triple]:
 # --- W3C SPARQL 1.1 Protocol: positive query tests ----------------------------------------
 
 
+@pytest.mark.slow
 def test_query_get(server: Running) -> None:
     assert boolean(get(server, "ASK {}"))
 
@@ -498,6 +499,7 @@ def test_service_is_refused(server: Running, query: str) -> None:
 # --- limits --------------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_timeout_is_an_error_status_and_does_not_stall_others(strict: Running) -> None:
     statuses: list[int] = []
     slow = threading.Thread(target=lambda: statuses.append(get(strict, SLOW).status))
@@ -515,6 +517,7 @@ def test_timeout_is_an_error_status_and_does_not_stall_others(strict: Running) -
     assert resp.status == 200
 
 
+@pytest.mark.slow
 def test_timeout_message_says_what_happened(strict: Running) -> None:
     resp = post_direct(strict, SLOW)
     assert resp.status == 504
@@ -580,6 +583,7 @@ def _children(pid: int) -> list[int]:
     return out
 
 
+@pytest.mark.slow
 def test_kg_serve_command(store_path: Path, tmp_path: Path) -> None:
     """`kg serve` as users run it: prints its URL, answers, stops on SIGTERM with its workers."""
     import re
@@ -706,6 +710,7 @@ def test_service_description(server: Running) -> None:
     )
 
 
+@pytest.mark.slow
 def test_void(server: Running, store: ox.Store) -> None:
     for path in ("/void", "/.well-known/void"):
         resp = request(server.url + path, headers={"Accept": "text/turtle"})

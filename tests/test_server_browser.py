@@ -19,6 +19,8 @@ from kg.query.named import load_query, run_query
 from kg.store import open_store
 from server_support import ARTIFACTS, Running, running_server, seed_store
 
+pytestmark = pytest.mark.slow  # Chromium
+
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 if CHROMIUM is None:
     pytest.skip(

@@ -280,6 +280,7 @@ def test_sparqlwrapper_construct_and_describe_in_every_format(
             ) in graph
 
 
+@pytest.mark.slow
 def test_rdflib_sparqlstore_pages_past_the_result_cap(process: str, store: ox.Store) -> None:
     """Issue 20: `g.triples((None, None, None))` over SPARQLStore meets the cap (422), which
     rdflib reports as a ValueError or an AttributeError. The documented workaround (paging

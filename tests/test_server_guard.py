@@ -326,6 +326,7 @@ def test_keyword_glued_to_any_term_is_refused(
 # --- the workers' network sandbox -------------------------------------------------------------
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not LINUX, reason="the seccomp filter is Linux's")
 def test_a_sandboxed_worker_cannot_open_a_connection() -> None:
     """Even with the SERVICE check out of the way, Oxigraph in a worker reaches nobody: a TCP

@@ -151,6 +151,7 @@ def test_utf16_body_is_still_415(server: Running) -> None:
 # --- CORS as a setting --------------------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_cors_none_and_a_list_of_origins(store_path: Path) -> None:
     with running_server(store_path, workers=1, cors="none") as closed:
         resp = request(closed.sparql + "?query=ASK%7B%7D", headers={"Origin": "https://a.example"})
@@ -213,6 +214,7 @@ def test_an_idle_connection_is_closed(tight: Running) -> None:
     assert _wait_connections(tight, 0) == 0
 
 
+@pytest.mark.slow
 def test_a_slow_header_gets_408_and_the_connection_ends(tight: Running) -> None:
     sock = socket.create_connection(host_port(tight), timeout=10)
     started = time.monotonic()
@@ -260,6 +262,7 @@ def shared(store_path: Path) -> Iterator[Running]:
         yield running
 
 
+@pytest.mark.slow
 def test_a_light_query_is_answered_while_runaway_clients_run(shared: Running) -> None:
     """Issue 20: two to four runaway queries starved the 2-worker pool (an ASK waited ~20 s)."""
     stop = time.monotonic() + 6
@@ -287,6 +290,7 @@ def test_a_light_query_is_answered_while_runaway_clients_run(shared: Running) ->
     assert shared.server.pool is not None and shared.server.pool.stats.slow > 0
 
 
+@pytest.mark.slow
 def test_one_client_has_one_long_query_at_a_time(shared: Running) -> None:
     results: list[tuple[int, str]] = []
 
@@ -305,6 +309,7 @@ def test_one_client_has_one_long_query_at_a_time(shared: Running) -> None:
     assert "long-running" in next(body for status, body in results if status == 429)
 
 
+@pytest.mark.slow
 def test_requests_beyond_a_clients_cap_are_429(shared: Running) -> None:
     results: list[tuple[int, dict[str, str]]] = []
 
@@ -323,6 +328,7 @@ def test_requests_beyond_a_clients_cap_are_429(shared: Running) -> None:
     assert shared.server.pool is not None and shared.server.pool.stats.refused >= 1
 
 
+@pytest.mark.slow
 def test_the_queue_has_a_deadline(store_path: Path) -> None:
     """A request that cannot get a worker within --queue-timeout is 503 with Retry-After."""
     with running_server(store_path, workers=1, timeout=5.0, queue_timeout=0.5) as one:
@@ -336,6 +342,7 @@ def test_the_queue_has_a_deadline(store_path: Path) -> None:
         slow.join(timeout=30)
 
 
+@pytest.mark.slow
 def test_behind_a_proxy_the_client_header_names_the_client(store_path: Path) -> None:
     """With --client-header, the per-client cap applies per forwarded address."""
     with running_server(

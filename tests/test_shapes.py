@@ -115,6 +115,7 @@ def test_invalid_fixture_declares_expectations(path: Path) -> None:
     assert expectations(path), f"{path.name} has no '# expect:' line"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("path", "severity", "focus", "shape"), EXPECTED_CASES)
 def test_invalid_fixture_reports_expected_result(
     path: Path, severity: str, focus: str, shape: str
@@ -184,6 +185,7 @@ def test_every_targeted_class_has_a_valid_fixture() -> None:
 # --- the shapes graph itself ----------------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_shapes_are_valid_shacl() -> None:
     """pySHACL's meta-shapes (SHACL for SHACL) accept the shapes graph."""
     conforms, _, text = pyshacl.validate(Graph(), shacl_graph=shapes_graph(), meta_shacl=True)
@@ -356,6 +358,7 @@ def test_unusable_shapes_raise_shapes_error() -> None:
         validate_graph(_publisher_graph(), context=Graph(), shapes=bad)
 
 
+@pytest.mark.slow
 def test_default_graphs_come_from_the_repository() -> None:
     assert len(shapes_graph()) == len(shapes())
     extra = Graph()

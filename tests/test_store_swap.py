@@ -94,6 +94,7 @@ POINTS = [
 ]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("kind", ["incremental", "full"])
 @pytest.mark.parametrize(("point", "swap", "committed"), POINTS)
 def test_a_build_killed_at_each_step_leaves_a_store_with_the_last_good_data(
@@ -142,6 +143,7 @@ def test_a_build_killed_at_each_step_leaves_a_store_with_the_last_good_data(
         assert again.cleaned, "the killed build left something to put right"
 
 
+@pytest.mark.slow
 def test_a_build_of_a_new_store_killed_before_the_swap_leaves_no_store(
     corpora: Corpora, tmp_path: Path
 ) -> None:
@@ -175,6 +177,7 @@ def test_a_build_of_a_new_store_killed_before_the_swap_leaves_no_store(
     assert sorted(os.listdir(store.parent)) == ["store"]
 
 
+@pytest.mark.slow
 def test_what_the_previous_swap_left_on_a_crash_is_recovered(
     corpora: Corpora, tmp_path: Path
 ) -> None:

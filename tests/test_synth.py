@@ -29,6 +29,7 @@ def digest(directory: Path) -> str:
     return h.hexdigest()
 
 
+@pytest.mark.slow
 def test_same_seed_same_files_and_reports_do_not_depend_on_n(
     tmp_path: Path, vocab: Vocabulary
 ) -> None:
@@ -64,6 +65,7 @@ def test_planted_facts_are_in_the_texts(tmp_path: Path, vocab: Vocabulary) -> No
     assert any(p.partners for p in planted)
 
 
+@pytest.mark.slow
 def test_extraction_scores_on_the_synthetic_corpus(tmp_path: Path) -> None:
     """A smoke test of benchmarks/score_synth.py (the numbers are for benchmarks/RESULTS.md)."""
     result = CliRunner().invoke(

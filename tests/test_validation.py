@@ -77,6 +77,7 @@ def warning_only(tmp_path: Path) -> Path:
 # --- the command: exit codes and formats ------------------------------------------------------
 
 
+@pytest.mark.slow
 def test_valid_files_exit_0_and_render_in_every_format() -> None:
     files = [FIXTURES / "valid" / name for name in VALID_WITH_CONTEXT]
     code, out, _ = kg("validate", *map(str, files))
@@ -94,6 +95,7 @@ def test_valid_files_exit_0_and_render_in_every_format() -> None:
         render(run, "yaml")
 
 
+@pytest.mark.slow
 def test_invalid_file_exits_1_and_names_node_property_and_expectation() -> None:
     path = FIXTURES / "invalid" / "presence.ttl"
     code, out, _ = kg("validate", str(path))
@@ -105,6 +107,7 @@ def test_invalid_file_exits_1_and_names_node_property_and_expectation() -> None:
     assert out.splitlines()[-1].startswith("does not conform: ")
 
 
+@pytest.mark.slow
 def test_junit_output_parses_and_carries_the_failures(tmp_path: Path) -> None:
     good = FIXTURES / "valid" / "spans.ttl"
     bad = FIXTURES / "invalid" / "presence.ttl"
@@ -134,6 +137,7 @@ def test_junit_output_parses_and_carries_the_failures(tmp_path: Path) -> None:
     assert "Violation: id:presence/no-org hkg:organisation" in (failure.text or "")
 
 
+@pytest.mark.slow
 def test_warnings_fail_only_with_strict(warning_only: Path) -> None:
     code, out, _ = kg("validate", str(warning_only))
     assert code == 0, out
@@ -151,6 +155,7 @@ def test_warnings_fail_only_with_strict(warning_only: Path) -> None:
     assert failure is not None and failure.get("type") == "sh:Warning"
 
 
+@pytest.mark.slow
 def test_unusable_input_exits_2(tmp_path: Path) -> None:
     bad = tmp_path / "bad.ttl"
     bad.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b .\n", encoding="utf-8")
@@ -175,6 +180,7 @@ def _results(run: ValidationRun) -> list[tuple[str, str | None]]:
     return sorted((v.focus_node, v.shape) for v in run.report.violations)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("fmt", ["nt", "json-ld", "trig", "xml"])
 def test_every_rdf_format_gives_the_same_results(tmp_path: Path, fmt: str) -> None:
     source = FIXTURES / "invalid" / "presence.ttl"
@@ -194,6 +200,7 @@ def test_every_rdf_format_gives_the_same_results(tmp_path: Path, fmt: str) -> No
     assert list(run.sources) == [str(path)]
 
 
+@pytest.mark.slow
 def test_the_command_reads_json_ld(tmp_path: Path) -> None:
     path = tmp_path / "presence.jsonld"
     _graph(FIXTURES / "invalid" / "presence.ttl").serialize(path, format="json-ld")
@@ -204,6 +211,7 @@ def test_the_command_reads_json_ld(tmp_path: Path) -> None:
     assert any(r["focus_node"].endswith("/presence/no-org") for r in data["sources"][0]["results"])
 
 
+@pytest.mark.slow
 def test_reference_data_conforms() -> None:
     code, out, _ = kg("validate", "--reference")
     assert code == 0, out
@@ -253,6 +261,7 @@ def test_context_validator_leaves_its_inputs_alone(shapes: Graph) -> None:
     assert again.conforms, again.text()
 
 
+@pytest.mark.slow
 def test_parallel_validation_matches_sequential(shapes: Graph) -> None:
     graphs = {path.stem: _graph(path) for path in INVALID[:4]}
     sequential = validate_graphs(graphs, context=Graph(), shapes=shapes, workers=1)
@@ -303,6 +312,7 @@ def _report_graph(path: Path, suffix: str = "") -> Graph:
     return graph
 
 
+@pytest.mark.slow
 def test_report_graphs_in_batches_and_processes_give_the_same_results() -> None:
     valid = FIXTURES / "valid" / "report-graph.ttl"
     broken = _report_graph(valid, "-b")

@@ -52,6 +52,7 @@ def test_the_manifest_is_read_whole() -> None:
     assert len(next(t for t in TESTS if t.name == "update_base_uri").requests) == 2
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("test", TESTS, ids=[t.name for t in TESTS])
 def test_w3c_protocol(kg: Target, test: ProtocolTest) -> None:
     outcome = run_test(test, kg)

@@ -64,6 +64,7 @@ def test_state_survives_its_own_address(place: str, sector: str, year: str) -> N
     assert where.ViewState.from_query(parse_qs(state.query_string())) == state
 
 
+@pytest.mark.slow
 def test_a_place_by_any_name_or_code(run: where.Run) -> None:
     for asked in ("Mali", "mali", "ML", MALI):
         assert where.gather(run, where.ViewState(asked)).place.iri == MALI  # type: ignore[union-attr]
@@ -108,6 +109,7 @@ def test_coverage_agrees_with_the_gaps_query(store_path: Path, run: where.Run) -
     assert shown
 
 
+@pytest.mark.slow
 def test_many_sectors_become_rows(run: where.Run) -> None:
     wide = where.gather(run, where.ViewState("Mali"))
     assert len({i.sector for i in wide.items}) > where.WIDE_SECTORS
@@ -116,6 +118,7 @@ def test_many_sectors_become_rows(run: where.Run) -> None:
     assert 'class="matrix sectors-as-columns"' in where.render(narrow)
 
 
+@pytest.mark.slow
 def test_year_filter_keeps_only_that_year(run: where.Run) -> None:
     view = where.gather(run, where.ViewState("Mali"))
     year = view.years[0]
@@ -146,6 +149,7 @@ def test_map_draws_areas_from_reference_coordinates(run: where.Run) -> None:
     assert "http" not in svg.replace('xmlns="http://www.w3.org/2000/svg"', "")
 
 
+@pytest.mark.slow
 def test_coordinates_come_from_the_iso3166_2_package() -> None:
     from iso3166_2 import Subdivisions
 
@@ -181,6 +185,7 @@ def test_kg_report_text_and_unknown_place(store_path: Path) -> None:
     assert result.exit_code == 1 and "did you mean: Mali" in result.output
 
 
+@pytest.mark.slow
 def test_where_page_is_the_same_view_as_kg_report(store_path: Path, run: where.Run) -> None:
     with running_server(store_path, timeout=30.0, workers=1) as server:
         answer = request(f"{server.url}/where?place={quote('Mali')}&sector=Protection")

@@ -56,7 +56,7 @@ def layout() -> str:
             if path.is_dir():
                 init = path / "__init__.py"
                 if not init.is_file():
-                    continue  # data folders (web/, server/queries/) are not code
+                    continue  # data folders (web/) are not code
                 out.extend(_entry(depth, path.name + "/", summary(init)))
                 walk(path, depth + 1)
             elif path.suffix == ".py":

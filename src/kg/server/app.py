@@ -14,7 +14,7 @@ checked the same way, are answered by a remote SPARQL endpoint instead (kg.serve
 
 Routes:
     /                     the query page (kg/web/index.html)
-    /static/NAME          files of kg/web/
+    /static/NAME          files of kg/web/ (and the .rq files of queries/web/)
     /sparql               SPARQL 1.1 Protocol (GET, POST form, POST sparql-query), and the
                           Service Description when GET has no query
     /api/queries          the named queries (name, title, description, parameters, text) as JSON
@@ -48,6 +48,7 @@ from urllib.parse import parse_qs, unquote, urlsplit
 from kg import __version__
 from kg.query.backends import Endpoint, RemoteBackend, open_backend
 from kg.query.named import list_queries
+from kg.resources import asset_dir
 from kg.server.guard import QueryRefused, check_query, check_variable
 from kg.server.named import run_named
 from kg.server.pages import LinkedData, ServiceLimits, where_page
@@ -559,7 +560,9 @@ class Handler(BaseHTTPRequestHandler):
     # --- helpers ---------------------------------------------------------------------------
 
     def _static(self, name: str) -> Answer:
-        file = WEB_DIR / name
+        # the page's own SPARQL lives with the rest of the SPARQL, in queries/web/
+        folder = asset_dir("queries") / "web" if name.endswith(".rq") else WEB_DIR
+        file = folder / name
         if not _STATIC_NAME_RE.match(name) or not file.is_file():
             return error(404, f"no file {name}")
         kind = STATIC_TYPES.get(file.suffix, "application/octet-stream")

@@ -2,7 +2,7 @@
 
 Each view answers with HTML for browsers and RDF (Turtle, JSON-LD, N-Triples, RDF/XML) by
 content negotiation or `?format=`. The data comes from the query workers through `run`
-(queries in `kg/server/queries/*.rq`, values bound, never pasted in); only VoID and the
+(queries in `queries/server/*.rq`, values bound, never pasted in); only VoID and the
 service description are assembled here, as triples, and cached for `cache_seconds`.
 """
 
@@ -15,13 +15,13 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
 from kg import __version__
 from kg.query.named import load_query
+from kg.resources import asset_dir
 from kg.server.formats import HTML, RDF_FORMATS, RESULTS_FORMATS, Format, choose, not_acceptable
 from kg.server.render import (
     ID_BASE,
@@ -40,7 +40,6 @@ Requested = str | tuple[str, ...] | None  # the `format` request parameter(s)
 Term = dict[str, Any]
 Row = dict[str, Term]
 
-QUERY_DIR = Path(__file__).resolve().parent / "queries"
 GRAPH_ONTOLOGY = ID_BASE + "graph/ontology"
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
@@ -74,7 +73,7 @@ INTERNAL_MAX_RESULTS = 500_000
 
 @cache
 def server_query(name: str) -> str:
-    return (QUERY_DIR / f"{name}.rq").read_text(encoding="utf-8")
+    return (asset_dir("queries") / "server" / f"{name}.rq").read_text(encoding="utf-8")
 
 
 class PageError(Exception):

@@ -13,7 +13,7 @@ view can be sent as a link. It shows, for a place and the places inside it:
   reference data gives (ISO 3166-2 via the iso3166-2 package, GeoNames towns): no tile server,
   nothing fetched.
 
-The data comes from the SPARQL files in `kg/web/` through `run`, a function that runs a query
+The data comes from the SPARQL files in `queries/web/` through `run`, a function that runs a query
 with bound values where the caller's queries run (a server worker, the embedded store), so the
 page and the file are built by the same code from the same answers.
 """
@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from kg.resources import asset_dir
 from kg.server.render import Term, esc, local_href
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -42,7 +43,7 @@ Link = Callable[[str], str]
 
 @cache
 def web_query(name: str) -> str:
-    return (WEB_DIR / f"{name}.rq").read_text(encoding="utf-8")
+    return (asset_dir("queries") / "web" / f"{name}.rq").read_text(encoding="utf-8")
 
 
 def iri_term(iri: str) -> str:
