@@ -56,7 +56,13 @@ def clear_cache() -> None:
     _repo_root.cache_clear()
 
 
+def query_text(folder: str, name: str) -> str:
+    """The text of `queries/<folder>/<name>.rq`: the SPARQL of one part of the code (`internal`,
+    `server`, `web`), read from the one tree every query lives in."""
+    return (asset_dir("queries") / folder / f"{name}.rq").read_text(encoding="utf-8")
+
+
 def internal_query(name: str) -> str:
     """The text of `queries/internal/<name>.rq`: a query the code runs for itself, its values
     given as bindings (substitutions, or VALUES for a remote endpoint), never pasted in."""
-    return (asset_dir("queries") / "internal" / f"{name}.rq").read_text(encoding="utf-8")
+    return query_text("internal", name)

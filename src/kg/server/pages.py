@@ -21,7 +21,7 @@ import pyoxigraph as ox
 
 from kg import __version__
 from kg.query.named import load_query
-from kg.resources import asset_dir
+from kg.resources import query_text
 from kg.server.formats import HTML, RDF_FORMATS, RESULTS_FORMATS, Format, choose, not_acceptable
 from kg.server.render import (
     ID_BASE,
@@ -73,7 +73,7 @@ INTERNAL_MAX_RESULTS = 500_000
 
 @cache
 def server_query(name: str) -> str:
-    return (asset_dir("queries") / "server" / f"{name}.rq").read_text(encoding="utf-8")
+    return query_text("server", name)
 
 
 class PageError(Exception):

@@ -29,7 +29,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from kg.resources import asset_dir
+from kg.resources import query_text
 from kg.server.render import Term, esc, local_href
 
 WEB_DIR = Path(__file__).resolve().parent.parent / "web"
@@ -43,7 +43,7 @@ Link = Callable[[str], str]
 
 @cache
 def web_query(name: str) -> str:
-    return (asset_dir("queries") / "web" / f"{name}.rq").read_text(encoding="utf-8")
+    return query_text("web", name)
 
 
 def iri_term(iri: str) -> str:
