@@ -1004,3 +1004,56 @@ def test_countries_funding_in_a_french_list_with_articles() -> None:
     assert partners.get("Government of Switzerland") == "funder"
     assert partners.get("European Union") == "funder"
     assert partners.get("Government of Norway") == "funder"
+
+
+def test_examples_after_the_kinds_of_body_they_are_are_partners() -> None:
+    partners = _partners(
+        "In cooperation with the governmental and local authorities and organizations dealing "
+        "with refugees in Serbia, like Commissariat for refugees and migrations, Ministry of "
+        "Labour, Employment, Veteran and Social Policy, and Serbian Red Cross.\n"
+        "Oxfam renovated 5 centres and built one in Sombor."
+    )
+    assert partners.get("Commissariat for refugees and migrations") == "government-counterpart"
+    assert (
+        partners.get("Ministry of Labour, Employment, Veteran and Social Policy")
+        == "government-counterpart"
+    )
+    assert partners.get("Serbian Red Cross") == "partner"
+    assert "Employment" not in partners and "Veteran" not in partners
+
+
+def test_funders_listed_with_their_amounts_in_brackets() -> None:
+    partners = _partners(
+        "Oxfam helped 200,000 refugees. Activities were financed by the German Federal Foreign "
+        "Ministry (1,88 million EUR), the European Union (1 million EUR) and Japan."
+    )
+    assert partners.get("German Federal Foreign Ministry") == "funder"
+    assert partners.get("European Union") == "funder"
+    assert partners.get("Government of Japan") == "funder"
+
+
+def test_an_undated_news_page_is_dated_by_the_event_it_opens_with() -> None:
+    extraction = extract_text(
+        "Relief operations continue\n\n"
+        "A magnitude 7.3 earthquake hit western Iran on Sunday Nov.12, 2017, killing at least 430 "
+        "people and injuring more than 7370.\n\n"
+        "So far, 26,000 relief blankets have been distributed by the IRCS."
+    )
+    assert {(f.value, f.year) for f in extraction.outcomes} == {(26000, 2017)}
+    assert {(f.value, f.year) for f in extraction.context_figures} == {(430, 2017), (7370, 2017)}
+    # a later year on the page: the event is history, not the page's date
+    later = extract_text(
+        "Relief operations continue\n\n"
+        "An earthquake hit Iran on 12 November 2017. In 2019 the IRCS repaired 300 houses.\n"
+        "It has distributed 26,000 blankets."
+    )
+    assert {f.value: f.year for f in later.outcomes}[26000] is None
+
+
+def test_so_far_in_a_year_dates_an_undated_page() -> None:
+    extraction = extract_text(
+        "ACNUR ha repartido 800 kits de higiene. En lo que va de 2015, unas 3.460 personas han "
+        "perdido la vida en el Mediterráneo."
+    )
+    assert {(f.value, f.year) for f in extraction.outcomes} == {(800, 2015)}
+    assert {(f.value, f.year) for f in extraction.context_figures} == {(3460, 2015)}

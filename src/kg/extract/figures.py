@@ -267,6 +267,33 @@ def publication_year(ctx: Context) -> int | None:
         year = _news_dateline(ctx, line.start, line.end)
         if year is not None:
             return year
+    return _written_in(ctx)
+
+
+# "so far in 2015", "en lo que va de 2015", "depuis le début de l'année 2015": the page is
+# written in that year
+_SO_FAR_IN = re.compile(
+    r"\b(?:so far in|to date in|thus far in|en lo que va de(?:l a[nñ]o)?|en lo que llevamos de|"
+    r"depuis le debut de(?: l'annee)?|jusqu'ici en|a ce jour en)\s+((?:19|20)\d\d)\b"
+)
+
+
+def _written_in(ctx: Context) -> int | None:
+    """An undated page dated by what it says of its own time: "so far in 2015", or the full
+    date of the event its opening sentences report ("an earthquake hit … on Sunday Nov.12,
+    2017, killing …") when no later year appears anywhere on the page."""
+    doc = ctx.doc
+    latest = max((p.year for p in ctx.periods if p.year is not None), default=None)
+    for m in _SO_FAR_IN.finditer(doc.folded):
+        if not doc.is_boilerplate(m.start()) and int(m.group(1)) == latest:
+            return latest
+    body = [s for s in doc.sentences if not doc.is_boilerplate(s.start)][:2]
+    for sentence in body:
+        if not _cue_in(ctx, "context", sentence.start, sentence.end):
+            continue  # "Distribution ended on 5 March 2020" is no event the page reports
+        for p in ctx.periods_between(sentence.start, sentence.end):
+            if p.kind == "point" and p.day is not None and p.year == latest:
+                return p.year
     return None
 
 

@@ -84,15 +84,23 @@ def find_partners(ctx: Context, orgs: list[OrgMention], country: str | None) -> 
             for more in _listed_after(doc, lex, mention, country):  # "funded by A, B and C"
                 add(more, cue.iri, more.start, more.end)
             continue
-        example = _SUCH_AS.match(doc.text, _skip_space(doc.text, cue.end))
+        after = _skip_space(doc.text, cue.end)
+        example = _SUCH_AS.match(doc.text, after) or _KINDS_SUCH_AS.match(doc.text, after)
         if example is not None:  # "along with the public authorities such as AFAD, UMKE and…"
             public = re.search(
                 r"\b(?:authorit|autorit|autoridad|government|gouvernement|gobierno|ministr|"
                 r"public bod|services? publics?|state (?:agencies|bodies))",
                 doc.folded[cue.end : example.end()],
             )
-            role = ROLE + "government-counterpart" if public else cue.iri
+            others = re.search(
+                r"\b(?:organi[sz]ation|organisme|organizaci|ngo|ong|partner|partenaire|socio|"
+                r"agencies|agences|agencias|societ|soci[eé]t)",
+                doc.folded[cue.end : example.end()],
+            )
             for listed_org in _list_items(doc, lex, example.end(), country):
+                role = cue.iri
+                if public and (not others or _GOVERNMENT_WORD.match(listed_org.label)):
+                    role = ROLE + "government-counterpart"  # "authorities and organizations"
                 add(listed_org, role, listed_org.start, listed_org.end)
             continue
         before = _named_just_before(doc.text, orgs, cue.start)  # "Plan, its implementing partner"
@@ -320,7 +328,10 @@ def _listed_after(
     for _ in range(6):
         gap = re.match(
             # "de la Suisse, de l'Union européenne et de la Norvège": "de" repeated per item
+            # "the German Federal Foreign Ministry (1,88 million EUR), the European Union…"
+            r"(?:\s*\([^()\n]{0,40}\d[^()\n]{0,40}\))?"
             r"\s*(?:,|and|et|y|e|&|as well as|ainsi que|así como)\s*(?:and\s+|et\s+|y\s+)?"
+            r"(?:the\s+(?=[A-Z]))?"
             r"(?:de\s+(?=l['’]|la\s|las\s|los\s|[A-ZÀ-Ý])|d['’](?=[A-ZÀ-Ý])|del\s+)?",
             doc.text[current.end :],
         )
@@ -494,33 +505,91 @@ def _government_names(ctx: Context, start: int, end: int, country: str | None) -
     ]
 
 
-_SUCH_AS = re.compile(
-    r"[^.;:!?\n]{0,50}?\b(?:such as|including|notably|namely|like|notamment|comme|"
-    r"tels que|telles que|como|tales como|entre ellos|entre ellas|incluidos)\s+",
+_EXAMPLES = (
+    r"\b(?:such as|including|notably|namely|like|notamment|comme|"
+    r"tels que|telles que|como|tales como|entre ellos|entre ellas|incluidos)\s+"
+)
+# the first word of a public body's name
+_GOVERNMENT_WORD = re.compile(
+    r"(?i:ministry|ministère|ministerio|commissariat|comisar[ií]a|government|gouvernement|"
+    r"gobierno|municipality|municipalité|municipalidad|department of|département d|"
+    r"national\s+\w+\s+(?:agency|authority|commission)|office of|state\s+\w+\s+agency)\b"
+)
+_SUCH_AS = re.compile(r"[^.;:!?\n]{0,50}?" + _EXAMPLES, re.IGNORECASE)
+# a longer way to the examples when it names the kind of body they are: "with the governmental
+# and local authorities and organizations dealing with … in Serbia, like X, Y and Z"
+_KINDS_SUCH_AS = re.compile(
+    r"[^.;:!?\n]{0,40}?\b(?:authorit|organi[sz]ation|institution|agenc|partner|actor|"
+    r"ministr|autorit|organisme|acteur|partenaire|autoridad|organizaci|instituci|actores|socios)"
+    r"[^.;:!?\n]{0,110}?" + _EXAMPLES,
     re.IGNORECASE,
+)
+
+
+# "and" splits a list only before a capitalised item: "Commissariat for refugees and migrations"
+# is one name, "… Social Policy, and Serbian Red Cross" two
+_ITEM_AND = re.compile(
+    r"\s+(?:and|et|y|&)\s+(?=(?:the\s+|la\s+|le\s+|les\s+|el\s+|l['’])?[A-ZÀ-Ý])"
+)
+
+
+# a body named by what it is in charge of, whose list may go on: "Ministry of Labour, Employment…"
+_PORTFOLIO = re.compile(
+    r"(?i:ministry|ministère|ministerio|department|département|departamento|secretariat|"
+    r"secrétariat|secretar[ií]a|commission|comisi[oó]n|directorate|direction|direcci[oó]n|"
+    r"office|bureau|oficina|agency|agence|agencia)\s+(?:of|for|de|du|des|del|pour|para)\b"
 )
 
 
 def _list_items(doc: Document, lex: Lexicons, start: int, country: str | None) -> list[OrgMention]:
     """The organisations of a list: "AFAD, UMKE, 112 Emergency, Fire Brigade and Gendarmerie"
-    (known ones by name, others as the capitalised items they are)."""
+    (known ones by name, others as the capitalised items they are). An item that is no
+    organisation on its own continues the name before it: "Ministry of Labour, Employment,
+    Veteran and Social Policy" is one ministry."""
     text = doc.text
     stop = re.compile(r"[.;:!?\n]").search(text, start)
     end = stop.start() if stop else len(text)
-    out = []
+    pieces: list[tuple[int, int]] = []
     for item in re.finditer(r"[^,]+", text[start:end]):
         part = re.sub(r"^\s*(?:and|et|y|&)\s+", "", item.group(0))
         pos = start + item.start() + (len(item.group(0)) - len(part))
-        for piece in re.split(r"\s+(?:and|et|y|&)\s+", part.strip()):
+        for piece in _ITEM_AND.split(part.strip()):
             at = text.find(piece, pos)
             if at < 0 or not piece:
                 continue
-            mention = name_at(doc, lex, at, country)
-            if mention is None or mention.end > at + len(piece):
-                mention = _listed_name(doc, at, at + len(piece), country)
-            if mention is not None:
-                out.append(mention)
+            pieces.append((at, at + len(piece)))
             pos = at + len(piece)
+    out: list[OrgMention] = []
+    for at, stop_at in pieces:
+        mention = name_at(doc, lex, at, country)
+        if mention is None or mention.end > stop_at:
+            mention = _listed_name(doc, at, stop_at, country)
+        if mention is None:
+            continue
+        words = [fold(w) for w in re.findall(r"[\w’'-]+", mention.label)]
+        bare = (
+            mention.new
+            and not any(w in lex.org_words for w in words)
+            and not any(w.isupper() and len(w) > 1 for w in mention.label.split())
+        )
+        previous = out[-1] if out else None
+        if (
+            bare
+            and previous is not None
+            and _PORTFOLIO.match(previous.label)
+            and re.fullmatch(r",\s*|\s+(?:and|et|y|&)\s+", text[previous.end : mention.start])
+        ):
+            label = " ".join(text[previous.start : mention.end].split())
+            out[-1] = OrgMention(
+                previous.start,
+                mention.end,
+                str(entity("org", slugify(label))),
+                label,
+                new=True,
+                org_type=previous.org_type,
+            )
+            continue
+        out.append(mention)
     return out
 
 
