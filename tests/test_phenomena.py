@@ -1057,3 +1057,21 @@ def test_so_far_in_a_year_dates_an_undated_page() -> None:
     )
     assert {(f.value, f.year) for f in extraction.outcomes} == {(800, 2015)}
     assert {(f.value, f.year) for f in extraction.context_figures} == {(3460, 2015)}
+
+
+def test_an_acronym_national_societies_share_means_the_report_country_s_own() -> None:
+    text = (
+        "The IRCS is rendering emergency shelter. Relief items have been dispatched from 16 IRCS "
+        "Provincial Branches, and 10 Red Crescent Helicopters are operating.\n"
+        "So far, 26,000 relief blankets have been distributed in Kermanshah."
+    )
+    iran = extract_text(text, country="IR").publisher
+    assert iran is not None and iran.iri.endswith("/iranian-red-crescent")
+    iraq = extract_text(text, country="IQ").publisher
+    assert iraq is not None and iraq.iri.endswith("/iraqi-red-crescent")
+    # in a report about a third country the acronym names no one
+    assert all(
+        not o.iri.endswith("red-crescent")
+        for o in [extract_text(text, country="KE").publisher]
+        if o is not None
+    )

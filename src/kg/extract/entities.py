@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from kg.extract.lexicons import Lexicons
+from kg.extract.matcher import Match
 from kg.extract.text import Document, fold
 from kg.model import PlaceKind, PlaceRef
 from kg.namespaces import entity, slugify
@@ -645,11 +646,33 @@ GOVERNMENT = "https://w3id.org/humanitarian-kg/ontology#GovernmentBody"
 def find_organisations(doc: Document, lex: Lexicons, country: str | None) -> list[OrgMention]:
     """Reference organisations named in the text, outside page furniture."""
     out = []
-    for m in doc.found(lex.organisations):
+    for m in _resolved(doc.found(lex.organisations), lex, country):
         if doc.is_boilerplate(m.start):
             continue
         out.append(_known(lex, m.start, m.end, m.iri, doc.text[m.start : m.end], country))
     return out
+
+
+def _for_country(lex: Lexicons, iris: Iterable[str], country: str | None) -> list[str]:
+    """A name several national bodies share (IRCS: the Iranian, Iraqi and Indian societies)
+    means the report country's own body, and none in a report about another country."""
+    found = sorted(set(iris))
+    if len(found) < 2:
+        return found
+    local = [i for i in found if lex.reference.organisations[i].country == country]
+    return local if len(local) == 1 else []
+
+
+def _resolved(matches: list[Match], lex: Lexicons, country: str | None) -> list[Match]:
+    """Matches of the organisations lexicon, a shared name kept only for the report's country."""
+    spans: dict[tuple[int, int], list[Match]] = {}
+    for m in matches:
+        spans.setdefault((m.start, m.end), []).append(m)
+    keep = {
+        span: set(_for_country(lex, (m.iri for m in group), country))
+        for span, group in spans.items()
+    }
+    return [m for m in matches if m.iri in keep[(m.start, m.end)]]
 
 
 def _known(
@@ -658,7 +681,8 @@ def _known(
     """A reference organisation, except that a national body of another country named by a
     generic name ("Ministry of Health") means the report country's own body."""
     concept = lex.reference.organisations[iri]
-    if concept.country and country and concept.country != country:
+    foreign = concept.country and country and concept.country != country
+    if foreign and concept.org_type == GOVERNMENT:
         slug = f"{country.lower()}-{slugify(surface)}"
         return OrgMention(
             start, end, str(entity("org", slug)), surface, new=True, org_type=concept.org_type
@@ -821,12 +845,16 @@ def _name_here(
         and text[pos : pos + 1].isupper()
         and not re.search(r"[.;:!?\n,]", text[pos : paren.start()])
     ):
-        for iri in sorted(lex.organisations.iris(paren.group(1), case_sensitive=True)):
+        for iri in _for_country(lex, lex.organisations.iris(paren.group(1), True), country):
             concept = lex.reference.organisations[iri]
             return OrgMention(
                 pos, paren.end(), iri, concept.label, paren.group(1), org_type=concept.org_type
             )
-    known = [m for m in doc.found(lex.organisations, pos, limit) if m.start == pos]
+    known = [
+        m
+        for m in _resolved(doc.found(lex.organisations, pos, limit), lex, country)
+        if m.start == pos
+    ]
     if known:
         best = max(known, key=lambda m: m.end - m.start)
         mention = _known(lex, best.start, best.end, best.iri, best.text, country)
@@ -873,7 +901,7 @@ def _name_here(
     if definition:
         acronym = definition.group(1)
         end = definition.end()
-        for iri in sorted(lex.organisations.iris(acronym, case_sensitive=True)):
+        for iri in _for_country(lex, lex.organisations.iris(acronym, True), country):
             concept = lex.reference.organisations[iri]
             return OrgMention(pos, end, iri, concept.label, acronym, org_type=concept.org_type)
     words = [fold(w) for w in re.findall(r"[\w]+", name)]

@@ -91,7 +91,7 @@ _AT_WE = re.compile(
 _TEAM_AFTER = re.compile(
     r"^(?:['’]s?\s+|\s+)(?:teams?|staff|department|programmes?|programs?|operations?|"
     r"response|work|activities|projects?|clinics?|hospitals?|volunteers|personnel|"
-    r"mission|offices?)\b",
+    r"mission|offices?|(?:provincial\s+|regional\s+|local\s+|district\s+)?branch(?:es)?)\b",
     re.IGNORECASE,
 )
 _TEAM_BEFORE = re.compile(
@@ -447,6 +447,8 @@ def _is_org_named(name: str, lex: Lexicons) -> bool:
 def _capitalised_names(doc: Document, lex: Lexicons) -> list[tuple[int, int, str]]:
     out = []
     for m in re.finditer(r"(?<![\w])[A-ZÀ-Ý][\w’'-]+", doc.text):
+        if re.search(r"\d[\d,.]*\s+$", doc.text[max(0, m.start() - 12) : m.start()]):
+            continue  # "10 Red Crescent Helicopters are operating": things counted, not a name
         name = _name_at(doc, lex, m.start(), min(len(doc.text), m.start() + 80))
         if name:
             out.append(name)
