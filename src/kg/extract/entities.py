@@ -681,8 +681,7 @@ def _known(
     """A reference organisation, except that a national body of another country named by a
     generic name ("Ministry of Health") means the report country's own body."""
     concept = lex.reference.organisations[iri]
-    foreign = concept.country and country and concept.country != country
-    if foreign and concept.org_type == GOVERNMENT:
+    if country and concept.country not in (None, country) and concept.org_type == GOVERNMENT:
         slug = f"{country.lower()}-{slugify(surface)}"
         return OrgMention(
             start, end, str(entity("org", slug)), surface, new=True, org_type=concept.org_type
