@@ -1075,3 +1075,31 @@ def test_an_acronym_national_societies_share_means_the_report_country_s_own() ->
         for o in [extract_text(text, country="KE").publisher]
         if o is not None
     )
+
+
+def test_the_bare_red_cross_is_the_society_the_page_names_in_full() -> None:
+    extraction = extract_text(
+        "Cruz Roja Americana\n\nLa Cruz Roja Americana abrió refugios en Joplin. La Cruz Roja "
+        "envía personal adicional. La Cruz Roja ya cuenta con 1.000 voluntarios en el terreno y "
+        "la Cruz Roja abrió 3 refugios."
+    )
+    assert extraction.publisher is not None
+    assert extraction.publisher.iri.endswith("/american-red-cross")
+
+
+def test_a_period_of_years_written_in_full_dates_by_its_end() -> None:
+    text = "In 2002-2016, UNHCR assisted the return of 162 refugees to their countries of origin."
+    assert [f.year for f in extract_text(text).figures()] == [2016]
+    # two digits after the dash: a period only within ten years ("2022-14" is none)
+    assert [f.year for f in extract_text("In 2022-14, UNHCR assisted 162 refugees.").figures()] != [
+        2014
+    ]
+
+
+def test_stateless_people_and_asylum_seekers_are_the_situation() -> None:
+    extraction = extract_text(
+        "UNHCR in Kazakhstan, 2016.\nAsylum seekers: 184 persons\nStateless persons: 6,876 "
+        "(officially recognized by the Government, as of 1 January 2016)."
+    )
+    assert extraction.outcomes == []
+    assert {f.value for f in extraction.context_figures} == {184, 6876}

@@ -172,8 +172,10 @@ def _range(m: re.Match[str]) -> Period | None:
         first_year = int(g["ye"])
         tail = g["yf"]
         last_year = int(tail) if len(tail) == 4 else first_year // 100 * 100 + int(tail)
-        if not first_year < last_year <= first_year + 10:
-            return None  # "2022-14" is no period
+        # "2022-14" is no period; "In 2002-2016, UNHCR assisted…" is one when both years are
+        # written in full
+        if not first_year < last_year <= first_year + (25 if len(tail) == 4 else 10):
+            return None
         return Period(m.start(), m.end(), "range", (first_year, None), (last_year, None))
     last_year = int(g["yc"])
     first_year = int(g["ya"]) if g["ya"] else last_year

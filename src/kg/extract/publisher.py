@@ -338,9 +338,45 @@ def _candidates(
         for occurrence in re.finditer(re.escape(name), text):
             if (occurrence.start(), occurrence.end()) not in cand.spans:
                 cand.spans.append((occurrence.start(), occurrence.end()))
+    _short_movement_names(out, lex)
     for cand in out.values():
         cand.spans.sort()
     return out
+
+
+# what a Red Cross or Red Crescent body is called for short once its full name has been given
+_MOVEMENT_SHORT = {
+    "red cross",
+    "croix-rouge",
+    "cruz roja",
+    "red crescent",
+    "croissant-rouge",
+    "media luna roja",
+}
+
+
+def _short_movement_names(out: dict[str, Candidate], lex: Lexicons) -> None:
+    """ "La Cruz Roja Americana abrió… La Cruz Roja envía personal…": the bare "Cruz Roja" is
+    the one society the page names in full, not an organisation of its own."""
+    for iri, cand in list(out.items()):
+        short = fold(cand.label)
+        if cand.known or short not in _MOVEMENT_SHORT:
+            continue
+        full = [
+            other
+            for other in out.values()
+            if other.known
+            and any(
+                short in fold(term.text) for term in lex.reference.organisations[other.iri].terms
+            )
+        ]
+        if len(full) != 1:
+            continue  # the ICRC and a national society both named: no telling which
+        inside = full[0].spans
+        full[0].spans.extend(
+            span for span in cand.spans if not any(s <= span[0] < e for s, e in inside)
+        )
+        del out[iri]
 
 
 _LOWER_DEFINITION = re.compile(
