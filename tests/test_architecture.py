@@ -99,6 +99,65 @@ def test_every_package_says_what_it_is_for() -> None:
         assert doc and len(doc) > 40, f"{init.relative_to(SRC)} has no docstring"
 
 
+LONG = 500  # lines: past this a module must say why it is one file
+
+
+def test_a_long_module_says_why_it_is_one_file() -> None:
+    """A newcomer who opens a long file first reads why it was not split ("One file: …")."""
+    unexplained = []
+    for path in sorted((SRC / "kg").rglob("*.py")):
+        text = path.read_text(encoding="utf-8")
+        if text.count("\n") <= LONG:
+            continue
+        doc = ast.get_docstring(ast.parse(text)) or ""
+        if not re.search(r"^One file: \S", doc, re.MULTILINE):
+            unexplained.append(str(path.relative_to(SRC)))
+    assert unexplained == []
+
+
+def _empty_containers(tree: ast.Module) -> list[str]:
+    """Module-level names bound to an empty dict, list or set: state filled at run time."""
+    names = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1:
+            target, value = node.targets[0], node.value
+        elif isinstance(node, ast.AnnAssign) and node.value is not None:
+            target, value = node.target, node.value
+        else:
+            continue
+        empty = (
+            (isinstance(value, ast.Dict) and not value.keys)
+            or (isinstance(value, (ast.List, ast.Set)) and not value.elts)
+            or (
+                isinstance(value, ast.Call)
+                and isinstance(value.func, ast.Name)
+                and value.func.id in {"dict", "list", "set", "defaultdict"}
+                and not value.args
+            )
+        )
+        if empty and isinstance(target, ast.Name):
+            names.append(target.id)
+    return names
+
+
+def test_module_level_state_is_only_the_documented_caches() -> None:
+    """State is passed, not imported: each process-wide cache is named in
+    docs/architecture.md ("Process-wide state") with why it is safe."""
+    documented = (SRC.parent / "docs" / "architecture.md").read_text(encoding="utf-8")
+    undocumented = []
+    for path in sorted((SRC / "kg").rglob("*.py")):
+        module = ".".join(path.relative_to(SRC).with_suffix("").parts).removesuffix(".__init__")
+        for name in _empty_containers(ast.parse(path.read_text(encoding="utf-8"))):
+            if f"`{module}.{name}`" not in documented:
+                undocumented.append(f"{module}.{name}")
+    assert undocumented == []
+
+
+def test_the_state_check_sees_a_new_cache() -> None:
+    tree = ast.parse("_SEEN: dict[str, int] = {}\nTABLE = {'a': 1}\n_LIST = list()\n")
+    assert _empty_containers(tree) == ["_SEEN", "_LIST"]
+
+
 def test_every_hkg_term_the_code_writes_is_declared_by_the_ontology() -> None:
     # what kg.namespaces promises: a term used in code and missing from ontology/ is a typo
     # or an undocumented addition, and SHACL would not see it either

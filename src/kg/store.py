@@ -32,6 +32,9 @@ swap, so it always describes the store it sits in.
 Everything lives in named graphs (see docs/data-model.md): queries run with the default graph
 as the union of the named graphs, so triples put in the store's own default graph would be
 invisible, and `write_store` refuses them.
+
+One file: the swap, the writer lock and the manifest are one crash-safety argument
+(docs/decisions/0004): each step is correct only given the others, so they are read together.
 """
 
 from __future__ import annotations

@@ -33,6 +33,10 @@ docs/decisions/0004-no-data-loss-in-builds.md.
 
 The same inputs give the same store, quad for quad (`kg.store.dump_sorted` is byte-identical),
 whatever the number of workers and the order in which they finish.
+
+One file: the cache, the manifest and the worker pool share one build's state (fingerprint, per-
+report digests, the pool); splitting them into build/cache.py, manifest.py and workers.py waits
+until that state is one object passed between them (issue 19).
 """
 
 from __future__ import annotations

@@ -4,6 +4,10 @@ Places: a name may mean several places (Timbuktu the region, the cercle and the 
 word beside it ("region", "district", "cercle") or beside the list it stands in decides, and
 otherwise the largest one is meant. Organisations: labels and acronyms of the reference data,
 and names the reference does not know, found after a partner cue or defined with an acronym.
+
+One file: place and organisation names are scanned together because they must not overlap (an
+organisation's name is no place, a place inside a name is none), and both resolve through the
+same name scanner.
 """
 
 from __future__ import annotations

@@ -1,5 +1,10 @@
 """Figures: a number, what was counted, whether it is the publisher's work or the situation,
 its qualifier, year, places, sector and indicator — or the reason it is no figure.
+
+One file: the rules that decide a figure's kind, year, qualifier and places read one another's
+verdicts (a year rule asks whether the sentence is the publisher's, a kind rule asks for the
+sentence's year), so they share one Context and one file rather than import each other in a
+cycle.
 """
 
 from __future__ import annotations

@@ -7,6 +7,9 @@ e-mail or web address, or credits its photos; its outcome sentences have it as t
 Being named after "funded by" or "in partnership with" counts against. An organisation the
 reference data does not know can be the publisher when the page describes or speaks as it.
 The result says how strong the evidence was, so a weak guess is never silently trusted.
+
+One file: every piece of evidence for who published a page is weighed in one place, so the
+weights can be read and compared side by side.
 """
 
 from __future__ import annotations

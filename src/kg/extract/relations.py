@@ -1,4 +1,8 @@
-"""Partnerships and presences: who works with whom, and who works where on what."""
+"""Partnerships and presences: who works with whom, and who works where on what.
+
+One file: partners and presences are read from the same cues, lists and sentence ownership; one
+file keeps the list parsing they share in one place.
+"""
 
 from __future__ import annotations
 

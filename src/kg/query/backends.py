@@ -18,6 +18,9 @@ Every failure is a `RemoteError` whose message is one line naming the URL and wh
 done; 5xx answers, timeouts and dropped connections are retried with exponential back-off
 (every request sent here is idempotent: queries, PUT and DELETE of a whole graph), 4xx answers
 and refused connections are not.
+
+One file: the HTTP client, the VALUES binding and the two backends answer one contract
+(`QueryResult`) and change together; the client is small enough not to need a package.
 """
 
 from __future__ import annotations

@@ -75,6 +75,9 @@ list; tests/test_remote_engines.py checks every query there):
   `IF(COUNT(?v) > 0, GROUP_CONCAT(?v; …), SAMPLE(?none))` (unbound everywhere).
 
 Queries run with the store's default graph as the union of all named graphs.
+
+One file: the named queries' catalogue, parameter parsing and binding are one contract the CLI,
+the server and the tests share.
 """
 
 from __future__ import annotations

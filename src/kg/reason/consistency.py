@@ -15,6 +15,9 @@ with two different values.
 
 This is for the ontology and the reference data (a few seconds), and optionally one store's
 report data; bulk inference for SPARQL consumers is `kg.reason.materialise`, not this.
+
+One file: the HermiT check, its Java discovery and its explanation of an inconsistency are one
+command's work.
 """
 
 from __future__ import annotations

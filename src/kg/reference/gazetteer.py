@@ -14,6 +14,9 @@ off: "Cox's Bazar" and "Cox’s-Bazar" are `cox s bazar`) and by a looser key th
 transliteration ("Tigray" / "Tigrai", "Odessa" / "Odesa"). Building the index reads GeoNames'
 file of 170,000 towns (a few seconds); it is then kept on disk, one file per country, so a
 report loads only its own country's towns (see `kg.reference.diskcache`).
+
+One file: the world's places are one index (names, tokens, levels, countries) built and searched
+by the same code.
 """
 
 from __future__ import annotations

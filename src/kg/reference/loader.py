@@ -6,6 +6,9 @@ Everything the loaders recognise comes from here: the SKOS labels of `ontology/*
 with no code change. The reference graph also carries the organisations' external identifiers
 (`data/reference/organisation-identifiers.csv`: IATI organisation identifiers as `org:identifier`,
 Wikidata items as `skos:exactMatch`).
+
+One file: every reference data file is parsed here and nowhere else (the house rule: data is
+loaded through one module), so the loader grows with the kinds of data.
 """
 
 from __future__ import annotations

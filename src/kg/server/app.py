@@ -23,6 +23,9 @@ Routes:
     /where?place=&sector=&year=   who does what where (kg.server.where): a page per state
     /ontology             the ontology graph
     /void, /.well-known/void   the VoID description of the dataset
+
+One file: routing and the connection limits live on the one request handler class `http.server`
+calls; the pages, the pool and the proxy are their own modules.
 """
 
 from __future__ import annotations

@@ -4,6 +4,8 @@ Each view answers with HTML for browsers and RDF (Turtle, JSON-LD, N-Triples, RD
 content negotiation or `?format=`. The data comes from the query workers through `run`
 (queries in `queries/server/*.rq`, values bound, never pasted in); only VoID and the
 service description are assembled here, as triples, and cached for `cache_seconds`.
+
+One file: the HTML pages share one template, one escaping helper and one set of table renderers.
 """
 
 from __future__ import annotations

@@ -16,6 +16,9 @@ view can be sent as a link. It shows, for a place and the places inside it:
 The data comes from the SPARQL files in `queries/web/` through `run`, a function that runs a query
 with bound values where the caller's queries run (a server worker, the embedded store), so the
 page and the file are built by the same code from the same answers.
+
+One file: the /where view is one page: its parameters, its three queries and its tables and map
+render together.
 """
 
 from __future__ import annotations

@@ -10,6 +10,9 @@ The Turtle files stay the source; `owl_in_sync` says whether the export is up to
 concept scheme with its concepts (labels, definition, broader concept, cluster code). It needs
 nothing beyond rdflib. With ``engine="pylode"`` it also writes `ontology.html` with pyLODE
 (the optional ``docs`` extra: ``pip install humanitarian-kg[docs]``).
+
+One file: a developer tool: the ontology documentation generator renders one page from one
+graph.
 """
 
 from __future__ import annotations

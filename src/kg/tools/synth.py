@@ -14,6 +14,9 @@ teasers with dates and numbers, photo credits, programme start years, funding am
 
 The same `(n, seed)` gives byte-identical files: every report has its own
 `random.Random(f"kg-synth:{seed}:{index}")`, so report 17 is the same whatever `n` is.
+
+One file: a developer tool: the synthetic corpus generator is one script-like module kept out of
+the pipeline's stages.
 """
 
 from __future__ import annotations

@@ -13,6 +13,9 @@ per rule instead of one per node (validating the reference data went from minute
 `load_rdf` is the one place that parses RDF files: it picks the format from the extension,
 refuses oversized files, RDF/XML with DTDs (entity expansion) and JSON-LD with remote contexts
 (network access), and turns every parser error into an `RDFParseError` naming file and line.
+
+One file: safe RDF loading, the context merge and the pySHACL call are validation's one entry
+point; per-report verdicts and rendering live beside it (`per_report`, `run`).
 """
 
 from __future__ import annotations
