@@ -1103,3 +1103,32 @@ def test_stateless_people_and_asylum_seekers_are_the_situation() -> None:
     )
     assert extraction.outcomes == []
     assert {f.value for f in extraction.context_figures} == {184, 6876}
+
+
+def test_a_sidecar_naming_a_shared_acronym_means_the_report_country_s_society() -> None:
+    text = "Relief items have been dispatched to 3,000 families in the affected province."
+    iraq = extract_text(text, publisher="IRCS", country="IQ").publisher
+    assert iraq is not None and iraq.iri.endswith("/iraqi-red-crescent")
+    # about a third country: the sidecar's name stands for itself, not for one of the societies
+    other = extract_text(text, publisher="IRCS", country="KE").publisher
+    assert other is not None and other.label == "IRCS"
+    assert not other.iri.endswith("red-crescent")
+
+
+@pytest.mark.parametrize(
+    ("name", "public"),
+    [
+        ("Ministry of Labour", True),
+        ("Department of Social Welfare", True),
+        ("Commissariat for Refugees and Migration", True),
+        ("National Disaster Management Agency", True),
+        ("Turkana County Government", False),  # a public body by its last word, not its first
+        ("National Red Cross Society", False),
+        ("Office Africain pour le Développement", False),
+    ],
+)
+def test_a_public_body_is_told_by_the_words_of_its_name(name: str, public: bool) -> None:
+    from kg.extract.entities import is_public_body
+    from kg.extract.lexicons import default_lexicons
+
+    assert is_public_body(name, default_lexicons()) is public

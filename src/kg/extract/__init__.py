@@ -73,7 +73,7 @@ def extract_report(report: Report, lex: Lexicons | None = None) -> Extraction:
     orgs = find_organisations(doc, lex, country_code)
     places = find_places(doc, lex, country_code, [(m.start, m.end) for m in orgs])
     found = find_publisher(
-        report.meta.publisher, doc, orgs, lex, [(p.start, p.end) for p in places]
+        report.meta.publisher, doc, orgs, lex, [(p.start, p.end) for p in places], country_code
     )
     publisher = found.named
 

@@ -657,7 +657,7 @@ def find_organisations(doc: Document, lex: Lexicons, country: str | None) -> lis
     return out
 
 
-def _for_country(lex: Lexicons, iris: Iterable[str], country: str | None) -> list[str]:
+def for_country(lex: Lexicons, iris: Iterable[str], country: str | None) -> list[str]:
     """A name several national bodies share (IRCS: the Iranian, Iraqi and Indian societies)
     means the report country's own body, and none in a report about another country."""
     found = sorted(set(iris))
@@ -673,7 +673,7 @@ def _resolved(matches: list[Match], lex: Lexicons, country: str | None) -> list[
     for m in matches:
         spans.setdefault((m.start, m.end), []).append(m)
     keep = {
-        span: set(_for_country(lex, (m.iri for m in group), country))
+        span: set(for_country(lex, (m.iri for m in group), country))
         for span, group in spans.items()
     }
     return [m for m in matches if m.iri in keep[(m.start, m.end)]]
@@ -848,7 +848,7 @@ def _name_here(
         and text[pos : pos + 1].isupper()
         and not re.search(r"[.;:!?\n,]", text[pos : paren.start()])
     ):
-        for iri in _for_country(lex, lex.organisations.iris(paren.group(1), True), country):
+        for iri in for_country(lex, lex.organisations.iris(paren.group(1), True), country):
             concept = lex.reference.organisations[iri]
             return OrgMention(
                 pos, paren.end(), iri, concept.label, paren.group(1), org_type=concept.org_type
@@ -904,14 +904,14 @@ def _name_here(
     if definition:
         acronym = definition.group(1)
         end = definition.end()
-        for iri in _for_country(lex, lex.organisations.iris(acronym, True), country):
+        for iri in for_country(lex, lex.organisations.iris(acronym, True), country):
             concept = lex.reference.organisations[iri]
             return OrgMention(pos, end, iri, concept.label, acronym, org_type=concept.org_type)
     words = [fold(w) for w in re.findall(r"[\w]+", name)]
     government = bool(words) and (
         words[0] in lex.government_words
         or (len(words) > 1 and words[0] in {"the", "la", "le"} and words[1] in lex.government_words)
-        or any(w in _PUBLIC_BODY_WORDS for w in words)
+        or any(w in lex.public_body_nouns for w in words)
     )
     if not acronym and not government and not any(w in lex.org_words for w in words):
         return None
@@ -948,23 +948,24 @@ def _first_of_two(text: str, pos: int, end: int, lex: Lexicons) -> int:
     return end
 
 
-# a word that makes any name a public body's ("Turkana County Government")
-_PUBLIC_BODY_WORDS = {
-    "ministry",
-    "ministere",
-    "ministerio",
-    "directorate",
-    "commission",
-    "delegation",
-    "government",
-    "gouvernement",
-    "gobierno",
-    "municipality",
-    "municipalite",
-    "alcaldia",
-    "gobernacion",
-    "prefecture",
-}
+def remit_named(label: str, lex: Lexicons) -> bool:
+    """ "Ministry of Labour", "Oficina de …": a body named by what it is in charge of."""
+    words = re.findall(r"\w+", fold(label))
+    return len(words) > 1 and words[0] in lex.remit_nouns and words[1] in lex.remit_prepositions
+
+
+def is_public_body(label: str, lex: Lexicons) -> bool:
+    """Does the name itself say a public body: "Ministry of Health", "Department of Social
+    Welfare", "National Disaster Management Agency" (not "National Red Cross Society")?"""
+    words = re.findall(r"\w+", fold(label))
+    return bool(words) and (
+        words[0] in lex.public_body_nouns
+        or remit_named(label, lex)
+        or (
+            words[0] in lex.government_words
+            and (words[-1] in lex.public_body_nouns or words[-1] in lex.remit_nouns)
+        )
+    )
 
 
 def _skip_punctuation(text: str, pos: int) -> int:

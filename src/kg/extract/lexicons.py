@@ -39,6 +39,10 @@ class Lexicons:
     staff_nouns: frozenset[str]
     common_words: frozenset[str]  # the most frequent words of en/fr/es (data/lexicon)
     government_words: frozenset[str]
+    public_body_nouns: frozenset[str]  # folded, as every set of words below
+    remit_nouns: frozenset[str]
+    remit_prepositions: frozenset[str]
+    movement_short_names: frozenset[str]
 
     _gazetteer: Gazetteer | None = field(default=None, repr=False)
 
@@ -101,7 +105,16 @@ def build_lexicons(reference: Reference) -> Lexicons:
         staff_nouns=frozenset(words.get("staff-noun", {})),
         common_words=_common_words(),
         government_words=_with_folded(words.get("government-word", {})),
+        public_body_nouns=_folded(words.get("public-body-noun", {})),
+        remit_nouns=_folded(words.get("remit-noun", {})),
+        remit_prepositions=_folded(words.get("remit-preposition", {})),
+        movement_short_names=_folded(words.get("movement-short-name", {})),
     )
+
+
+def _folded(words: dict[str, str]) -> frozenset[str]:
+    """The words without accents and case, as the loaders compare them."""
+    return frozenset(fold(w) for w in words)
 
 
 def _with_folded(words: dict[str, str]) -> frozenset[str]:

@@ -26,6 +26,7 @@ from kg.extract.entities import (
     _proper_name_end,
     _spelt_by,
     countries_in,
+    for_country,
 )
 from kg.extract.lexicons import Lexicons
 from kg.extract.text import Document, Line, fold
@@ -168,10 +169,13 @@ def find_publisher(
     orgs: list[OrgMention],
     lex: Lexicons,
     places: list[tuple[int, int]] | None = None,
+    country: str | None = None,
 ) -> Publisher:
-    """The sidecar's publisher (resolved to the reference data), else the best-evidenced one."""
+    """The sidecar's publisher (resolved to the reference data; a name several national bodies
+    share, to the report country's), else the best-evidenced one."""
     if stated:
         iris = lex.organisations.iris(stated, case_sensitive=True) or lex.organisations.iris(stated)
+        iris = set(for_country(lex, iris, country))
         if iris:
             iri = sorted(iris)[0]
             named = Named(lex.reference.organisations[iri].label, iri)
@@ -347,23 +351,12 @@ def _candidates(
     return out
 
 
-# what a Red Cross or Red Crescent body is called for short once its full name has been given
-_MOVEMENT_SHORT = {
-    "red cross",
-    "croix-rouge",
-    "cruz roja",
-    "red crescent",
-    "croissant-rouge",
-    "media luna roja",
-}
-
-
 def _short_movement_names(out: dict[str, Candidate], lex: Lexicons) -> None:
     """ "La Cruz Roja Americana abrió… La Cruz Roja envía personal…": the bare "Cruz Roja" is
     the one society the page names in full, not an organisation of its own."""
     for iri, cand in list(out.items()):
         short = fold(cand.label)
-        if cand.known or short not in _MOVEMENT_SHORT:
+        if cand.known or short not in lex.movement_short_names:
             continue
         full = [
             other

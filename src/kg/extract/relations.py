@@ -8,7 +8,14 @@ from __future__ import annotations
 
 import re
 
-from kg.extract.entities import OrgMention, PlaceMention, name_at, place_ref
+from kg.extract.entities import (
+    OrgMention,
+    PlaceMention,
+    is_public_body,
+    name_at,
+    place_ref,
+    remit_named,
+)
 from kg.extract.figures import Context, _cue_in, _sentence_bounds, _sentence_year
 from kg.extract.lexicons import Lexicons
 from kg.extract.numbers import NumberMention
@@ -103,7 +110,7 @@ def find_partners(ctx: Context, orgs: list[OrgMention], country: str | None) -> 
             )
             for listed_org in _list_items(doc, lex, example.end(), country):
                 role = cue.iri
-                if public and (not others or _GOVERNMENT_WORD.match(listed_org.label)):
+                if public and (not others or is_public_body(listed_org.label, lex)):
                     role = ROLE + "government-counterpart"  # "authorities and organizations"
                 add(listed_org, role, listed_org.start, listed_org.end)
             continue
@@ -513,12 +520,6 @@ _EXAMPLES = (
     r"\b(?:such as|including|notably|namely|like|notamment|comme|"
     r"tels que|telles que|como|tales como|entre ellos|entre ellas|incluidos)\s+"
 )
-# the first word of a public body's name
-_GOVERNMENT_WORD = re.compile(
-    r"(?i:ministry|ministère|ministerio|commissariat|comisar[ií]a|government|gouvernement|"
-    r"gobierno|municipality|municipalité|municipalidad|department of|département d|"
-    r"national\s+\w+\s+(?:agency|authority|commission)|office of|state\s+\w+\s+agency)\b"
-)
 _SUCH_AS = re.compile(r"[^.;:!?\n]{0,50}?" + _EXAMPLES, re.IGNORECASE)
 # a longer way to the examples when it names the kind of body they are: "with the governmental
 # and local authorities and organizations dealing with … in Serbia, like X, Y and Z"
@@ -534,14 +535,6 @@ _KINDS_SUCH_AS = re.compile(
 # is one name, "… Social Policy, and Serbian Red Cross" two
 _ITEM_AND = re.compile(
     r"\s+(?:and|et|y|&)\s+(?=(?:the\s+|la\s+|le\s+|les\s+|el\s+|l['’])?[A-ZÀ-Ý])"
-)
-
-
-# a body named by what it is in charge of, whose list may go on: "Ministry of Labour, Employment…"
-_PORTFOLIO = re.compile(
-    r"(?i:ministry|ministère|ministerio|department|département|departamento|secretariat|"
-    r"secrétariat|secretar[ií]a|commission|comisi[oó]n|directorate|direction|direcci[oó]n|"
-    r"office|bureau|oficina|agency|agence|agencia)\s+(?:of|for|de|du|des|del|pour|para)\b"
 )
 
 
@@ -580,7 +573,7 @@ def _list_items(doc: Document, lex: Lexicons, start: int, country: str | None) -
         if (
             bare
             and previous is not None
-            and _PORTFOLIO.match(previous.label)
+            and remit_named(previous.label, lex)
             and re.fullmatch(r",\s*|\s+(?:and|et|y|&)\s+", text[previous.end : mention.start])
         ):
             label = " ".join(text[previous.start : mention.end].split())
@@ -807,8 +800,12 @@ def _movement_members(ctx: Context) -> list[tuple[OrgMention, str]]:
                     or (not english and _NATIONALITY_ENDING.search(fold(word)))
                 ):
                     continue  # "Charity Red Cross": no country's society
-                if iris:
-                    iri = sorted(iris)[0]
+                if len(iris) > 1:  # a name two societies share: the one of the named country
+                    found = lex.gazetteer.find_countries(word, fold(word))
+                    named = {code for f in found for code in f[2]}
+                    iris = {i for i in iris if lex.reference.organisations[i].country in named}
+                if len(iris) == 1:
+                    iri = next(iter(iris))
                     label = lex.reference.organisations[iri].label
                     mention = OrgMention(start, start + len(word), iri, label, org_type=MOVEMENT)
                 else:
