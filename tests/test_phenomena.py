@@ -1132,3 +1132,19 @@ def test_a_public_body_is_told_by_the_words_of_its_name(name: str, public: bool)
     from kg.extract.lexicons import default_lexicons
 
     assert is_public_body(name, default_lexicons()) is public
+
+
+def test_sectors_come_from_the_things_delivered_in_any_language() -> None:
+    def sectors(text: str) -> set[str]:
+        return {s.iri.rsplit("/", 1)[-1] for s in extract_text(text).sectors}
+
+    assert {"food-security", "wash"} <= sectors(
+        "Oxfam distributed seeds and agricultural inputs to 500 farmers and provided 1,200 "
+        "families with clean water."
+    )
+    assert {"food-security", "secondary-health-care"} <= sectors(
+        "Cáritas entregó 810.000 kilos de alimentos y apoyó dos hospitales en Tucumán."
+    )
+    assert "primary-health-care" in sectors(
+        "Nos équipes ont appuyé 12 centres de santé et 3 cliniques mobiles à Goma."
+    )
