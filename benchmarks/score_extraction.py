@@ -3,8 +3,8 @@
     python benchmarks/score_extraction.py [--details] [--given] [--set NAME]...
 
 NAME: seed, unseen, heldout (expected.json readings), real-tune, real-frozen, real-tune2,
-real-frozen2, real-frozen3, real-frozen4, real-frozen5, real-frozen6, real-frozen7 (the blind
-sets).
+real-frozen2, real-frozen3, real-frozen4, real-frozen5, real-frozen6, real-frozen7,
+real-frozen8 (the blind sets).
 
 The blind evaluation set of real pages (`tests/fixtures/real/tune` and `…/frozen`, see the
 README there) is scored kind by kind with F1 and one-to-one matching (`blind_scoring.py`),
@@ -62,6 +62,7 @@ REAL_SETS = {
     "real-frozen5": REAL / "frozen5",
     "real-frozen6": REAL / "frozen6",
     "real-frozen7": REAL / "frozen7",
+    "real-frozen8": REAL / "frozen8",
 }
 SETS = [
     ("seed", ROOT / "data" / "reports", ROOT / "tests" / "fixtures" / "seed-expected"),
