@@ -1148,3 +1148,21 @@ def test_sectors_come_from_the_things_delivered_in_any_language() -> None:
     assert "primary-health-care" in sectors(
         "Nos équipes ont appuyé 12 centres de santé et 3 cliniques mobiles à Goma."
     )
+
+
+def test_a_government_s_name_goes_on_over_a_country_name_with_and_in_it() -> None:
+    extraction = extract_text(
+        "La OPS se ha movilizado para ayudar al gobierno de San Vicente y las Granadinas a "
+        "responder a la erupción. La OPS entregó 150.000 mascarillas."
+    )
+    assert "gobierno de San Vicente y las Granadinas" in {p.label for p in extraction.partners}
+
+
+def test_a_public_body_s_name_stops_before_the_verb_that_follows_it() -> None:
+    extraction = extract_text(
+        "Nuestros equipos trabajaron en cinco de los refugios que el Gobierno tiene en Kuala "
+        "Lumpur. Médicos Sin Fronteras atendió 1.200 pacientes con la Dirección regional de "
+        "salud."
+    )
+    labels = {p.label for p in extraction.partners}
+    assert not any("tiene" in label for label in labels), labels

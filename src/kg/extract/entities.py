@@ -767,9 +767,32 @@ _NAME_STOPS = frozenset(
 )
 
 
+_AND_CAPITAL = re.compile(r"\s+(?:and|et|y|e|&)\s+(?:the\s+|las?\s+|los\s+|les\s+)?[A-ZÀ-Ý]")
+
+
+def _whole_country_name(doc: Document, lex: Lexicons, pos: int, end: int, limit: int) -> int:
+    """ "Government of Trinidad and Tobago", "Red Cross Society of Bosnia and Herzegovina":
+    a name that stops at the "and" inside a country's name goes on to its end."""
+    if not _AND_CAPITAL.match(doc.text, end, limit):
+        return end
+    for s, e, _, kind in lex.gazetteer.find_countries(doc.text[pos:limit], doc.folded[pos:limit]):
+        if kind == "name" and s < end - pos < e:
+            return pos + e
+    return end
+
+
+# the endings of the adjectives a public body's name may go on with in French and Spanish
+# ("régionale", "burundais", "tunisien", "sanitaire", "chileno", "departamental")
+_ADJECTIVE_END = re.compile(
+    r"(?:al|ale|ales|aux|ais|aise|ien|ienne|ique|ica|ico|aire|ano|ana|eno|ena|ino|ina|ois|"
+    r"oise|ain|aine|ense)$"
+)
+
+
 def _public_body_end(text: str, end: int, limit: int, lex: Lexicons) -> int:
     """ "Direction régionale de la santé de Maradi", "ministère de la santé publique": a public
-    body's name goes on in lower case, up to a word that starts the rest of the sentence."""
+    body's name goes on in lower case, with a joiner or an adjective, up to a word that starts
+    the rest of the sentence."""
     cursor, best, extra = end, end, 0
     while extra < 8:
         word = re.match(r"[ \t]+([^\W\d_][\w'’-]*)", text[cursor:limit])
@@ -778,6 +801,8 @@ def _public_body_end(text: str, end: int, limit: int, lex: Lexicons) -> int:
         folded = fold(word.group(1)).rstrip("'’")
         if folded in _NAME_STOPS:
             break
+        if extra == 0 and folded not in lex.name_joiners and not _ADJECTIVE_END.search(folded):
+            break  # "Government agencies continue", "el Gobierno tiene": the sentence goes on
         cursor += word.end()
         extra += 1
         if folded not in lex.name_joiners and not word.group(1).endswith(("'", "’")):
@@ -892,6 +917,7 @@ def _name_here(
     if len(head) == 1 and head[0] in lex.government_words:
         # only the head is capitalised or a government word: "Direction régionale de la santé"
         name_end = _public_body_end(text, name_end, limit, lex)
+    name_end = _whole_country_name(doc, lex, pos, name_end, limit)
     nationality = _NATIONALITY_AFTER.match(text, name_end, limit)
     if nationality and any(
         w in lex.org_words for w in re.findall(r"\w+", fold(text[pos:name_end]))
