@@ -94,8 +94,10 @@ def _flag_type(self: TyperOption, ctx: Any) -> str | None:
     return None if self.is_flag else _option_type(self, ctx)
 
 
-_option_type = TyperOption.display_type_rich
-TyperOption.display_type_rich = _flag_type  # type: ignore[method-assign]
+# typer 0.29 added the hook (and the `<bool>`); older releases show flags as flags already
+_option_type = getattr(TyperOption, "display_type_rich", None)
+if _option_type is not None:
+    TyperOption.display_type_rich = _flag_type  # type: ignore[method-assign]
 
 
 def fail(message: str, code: int = 1) -> typer.Exit:

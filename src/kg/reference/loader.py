@@ -298,10 +298,10 @@ def _iso3166_2_data() -> tuple[dict[str, list[str]], dict[str, tuple[float, floa
     """From the `iso3166-2` package: subdivision code -> its English names in `localOtherName`
     ("Damascus (eng)"), without generic or descriptive ones ("North", "City of Humans"); and
     subdivision code -> (latitude, longitude) of its `latLng`, for maps."""
-    try:
-        from iso3166_2 import Subdivisions
-    except ImportError:  # the package is a dependency; a broken install only loses exonyms
-        return {}, {}
+    # a dependency: a broken install (iso3166-2 1.8.0 imports `requests` without declaring
+    # it) fails here, loudly, rather than building a graph without exonyms or coordinates
+    from iso3166_2 import Subdivisions
+
     common = _common_words()
     out: dict[str, list[str]] = {}
     positions: dict[str, tuple[float, float]] = {}
