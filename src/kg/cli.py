@@ -91,7 +91,7 @@ def progress_bar() -> Progress:
 
 def _flag_type(self: TyperOption, ctx: Any) -> str | None:
     """`--full` is a flag: no `<bool>` beside it in the help (typer 0.29 shows one)."""
-    return None if self.is_flag else _option_type(self, ctx)
+    return None if self.is_flag or _option_type is None else _option_type(self, ctx)
 
 
 # typer 0.29 added the hook (and the `<bool>`); older releases show flags as flags already
