@@ -164,7 +164,8 @@ def test_the_reference_data_is_kept_in_the_cache_by_fingerprint(
     pickle is rebuilt; another fingerprint's pickle is replaced, never used."""
     import pickle
 
-    from kg.build.run import pipeline_fingerprint, use_cached_reference
+    from kg.build.cache import use_cached_reference
+    from kg.build.run import pipeline_fingerprint
     from kg.reference import loader as ref
 
     cache = tmp_path / "cache"
@@ -176,7 +177,7 @@ def test_the_reference_data_is_kept_in_the_cache_by_fingerprint(
         built.append(1)
         return real()
 
-    monkeypatch.setattr("kg.build.run.build_reference", counting)
+    monkeypatch.setattr("kg.build.cache.build_reference", counting)
     monkeypatch.setattr(ref, "_LOADED", {})
     use_cached_reference(cache, fingerprint)
     pickled = cache / f"reference-{fingerprint}.pickle"
@@ -210,7 +211,8 @@ def test_what_the_pipeline_derives_from_the_reference_is_kept_in_the_cache(
 ) -> None:
     """A second process takes the reference triples and their inferences from the cache
     instead of running the rules again, and processes a report exactly as a fresh pipeline."""
-    from kg.build.run import _new_pipeline, pipeline_fingerprint
+    from kg.build.run import pipeline_fingerprint
+    from kg.build.workers import new_pipeline
     from kg.reason import materialise as inference
 
     cache = tmp_path / "cache"
@@ -223,10 +225,10 @@ def test_what_the_pipeline_derives_from_the_reference_is_kept_in_the_cache(
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
     monkeypatch.setattr(inference, "_run_rules", counting)
-    first = _new_pipeline(cache, fingerprint)
+    first = new_pipeline(cache, fingerprint)
     assert ran == [1]
     assert (cache / f"prepared-{fingerprint}.pickle").is_file()
-    second = _new_pipeline(cache, fingerprint)
+    second = new_pipeline(cache, fingerprint)
     assert ran == [1]  # the reference's inferences came from the cache
     assert second.reasoner.reference_inferred == first.reasoner.reference_inferred
     assert second.reasoner.reference_stated == first.reasoner.reference_stated

@@ -327,15 +327,15 @@ def test_workers_die_with_a_killed_build_and_the_next_build_cleans_up(tmp_path: 
 
 
 def test_a_worker_outside_linux_watches_its_parent(tmp_path: Path) -> None:
-    """The fallback of `_die_with_parent`: a thread that exits the process once its parent
+    """The fallback of `die_with_parent`: a thread that exits the process once its parent
     is gone (here run on Linux too, directly)."""
     grandchild = tmp_path / "grandchild.pid"
     middle = textwrap.dedent(
         f"""
         import subprocess, sys, time
-        code = "import os, time; from kg.build.run import _watch_parent; " \\
+        code = "import os, time; from kg.build.workers import watch_parent; " \\
                "open({str(grandchild)!r}, 'w').write(str(os.getpid())); " \\
-               "_watch_parent(os.getppid(), 0.05); time.sleep(60)"
+               "watch_parent(os.getppid(), 0.05); time.sleep(60)"
         subprocess.Popen([sys.executable, "-c", code])
         time.sleep(60)
         """
