@@ -32,6 +32,10 @@ from kg.namespaces import HKG, ORG, PREFIXES, entity, slugify
 
 LABEL_PREDICATES = (SKOS.prefLabel, SKOS.altLabel, SKOS.hiddenLabel)
 IDENTIFIERS_FILE = "organisation-identifiers.csv"
+SECTOR_MAPPINGS_FILE = "sectors.sssom.tsv"
+# the SSSOM predicates a sector mapping may use, and those that make the code its notation
+_MAPPING_PREDICATES = {"skos:exactMatch": SKOS.exactMatch, "skos:closeMatch": SKOS.closeMatch}
+_NOTATION_PREFIXES = ("gcg", "hpc")  # the cluster code lists: their code is the sector's
 WIKIDATA_ENTITY = "http://www.wikidata.org/entity/"
 PLACE_CLASSES = {
     HKG.Country: 0,
@@ -177,6 +181,54 @@ def add_organisation_identifiers(graph: Graph, path: Path) -> int:
         else:
             raise ValueError(f"{where}: unknown scheme {scheme!r} (iati or wikidata)")
     return len(rows)
+
+
+def add_sector_mappings(graph: Graph, ontology: Graph, path: Path) -> int:
+    """Add the SSSOM mapping set at `path` (sectors to the humanitarian code lists) to `graph`:
+    `skos:exactMatch`/`skos:closeMatch` to each code's IRI (expanded with the set's
+    `curie_map`), and the cluster code of an exact match to a cluster list as `skos:notation`.
+    A row whose subject is no sector of `ontology`, whose predicate is not one of the two or
+    whose prefix the `curie_map` lacks cannot be loaded: ValueError with the file and line.
+    Returns the mappings added."""
+    import yaml
+
+    if not path.is_file():
+        return 0
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = [line[1:] for line in lines if line.startswith("#")]
+    body = [(n, line) for n, line in enumerate(lines, 1) if line and not line.startswith("#")]
+    try:
+        meta = yaml.safe_load("\n".join(header)) or {}
+    except yaml.YAMLError as exc:
+        raise ValueError(f"{path.name}: the metadata lines are no YAML: {exc}") from None
+    prefixes: dict[str, str] = meta.get("curie_map") or {}
+    if not body:
+        raise ValueError(f"{path.name}: no column header")
+    columns = body[0][1].split("\t")
+
+    def expand(curie: str, where: str) -> URIRef:
+        prefix, sep, local = curie.partition(":")
+        if not sep or prefix not in prefixes or not local:
+            raise ValueError(f"{where}: {curie!r} is no CURIE of the curie_map")
+        return URIRef(prefixes[prefix] + local)
+
+    for n, line in body[1:]:
+        row = dict(zip(columns, line.split("\t"), strict=False))
+        where = f"{path.name}:{n}"
+        subject = expand(row.get("subject_id", ""), where)
+        if (subject, RDF.type, HKG.Sector) not in ontology:
+            raise ValueError(f"{where}: {row.get('subject_id')!r} is no sector of the ontology")
+        predicate = _MAPPING_PREDICATES.get(row.get("predicate_id", ""))
+        if predicate is None:
+            raise ValueError(
+                f"{where}: predicate {row.get('predicate_id')!r} (skos:exactMatch or "
+                "skos:closeMatch)"
+            )
+        obj = row.get("object_id", "")
+        graph.add((subject, predicate, expand(obj, where)))
+        if predicate == SKOS.exactMatch and obj.partition(":")[0] in _NOTATION_PREFIXES:
+            graph.add((subject, SKOS.notation, Literal(obj.partition(":")[2])))
+    return len(body) - 1
 
 
 def covered_countries() -> list[str]:
@@ -538,6 +590,8 @@ def build_graphs() -> tuple[Graph, Graph]:
     ontology = parse_turtle_files(resources.asset_files("ontology", "*.ttl"))
     reference = parse_turtle_files(resources.asset_files("reference", "*.ttl"))
     add_organisation_identifiers(reference, resources.asset_dir("reference") / IDENTIFIERS_FILE)
+    mappings = resources.asset_dir("reference") / SECTOR_MAPPINGS_FILE
+    add_sector_mappings(reference, ontology, mappings)
     curated = {
         (s, o.language): str(o)
         for s, o in reference.subject_objects(SKOS.prefLabel)
