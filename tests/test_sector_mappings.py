@@ -1,5 +1,6 @@
 """Issue 18: sectors carry the official cluster codes and match the humanitarian code lists,
-as an SSSOM mapping set (data/reference/sectors.sssom.tsv) loaded into the reference graph."""
+as an SSSOM mapping set (data/reference/sectors.sssom.tsv) loaded into the reference graph;
+countries carry the ISO 3166-1 alpha-3 and UN M49 codes other data use."""
 
 from __future__ import annotations
 
@@ -85,3 +86,13 @@ def test_a_bad_mapping_row_is_refused_with_its_line(
     with pytest.raises(ValueError, match=message) as error:
         add_sector_mappings(Graph(), ontology, path)
     assert "sectors.sssom.tsv:5" in str(error.value)
+
+
+def test_countries_carry_their_alpha3_and_m49_codes(graphs: tuple[Graph, Graph]) -> None:
+    _, reference = graphs
+    mali = URIRef("https://w3id.org/humanitarian-kg/id/place/ml")
+    assert str(reference.value(mali, HKG.iso3166Alpha3)) == "MLI"
+    assert str(reference.value(mali, HKG.m49Code)) == "466"
+    countries = set(reference.subjects(RDF.type, HKG.Country))
+    assert countries == set(reference.subjects(HKG.m49Code, None))
+    assert len({str(o) for o in reference.objects(None, HKG.iso3166Alpha3)}) == len(countries)

@@ -255,8 +255,8 @@ def country_names() -> dict[str, list[tuple[str, str, str]]]:
 
 
 def world_places_graph() -> Graph:
-    """Every ISO 3166-1 country and every ISO 3166-2 subdivision, from pycountry, named in
-    English, French and Spanish.
+    """Every ISO 3166-1 country (with its alpha-2, alpha-3 and M49 codes) and every ISO 3166-2
+    subdivision, from pycountry, named in English, French and Spanish.
 
     Country names come from OCHA's taxonomy (`country-names.csv`) and the curated aliases;
     subdivision names from pycountry's translation catalogues and the English names of the
@@ -290,6 +290,10 @@ def world_places_graph() -> Graph:
             if kind == "alias" and name.isupper() and len(name) <= 5:
                 graph.add((iri, HKG.acronym, Literal(name)))  # DRC, RCA: capitals only
         graph.add((iri, HKG.iso3166Code, Literal(code)))
+        # pycountry's ISO 3166-1 alpha-3 and numeric codes (the numeric code of a country is
+        # its UN M49 code): how HDX, HAPI and the UN statistics name countries
+        graph.add((iri, HKG.iso3166Alpha3, Literal(country.alpha_3)))
+        graph.add((iri, HKG.m49Code, Literal(country.numeric)))
         graph.add((iri, HKG.adminLevel, Literal(0, datatype=XSD.integer)))
     _world_subdivisions(graph)
     return graph
