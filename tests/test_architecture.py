@@ -28,6 +28,7 @@ STAGES: tuple[tuple[str, ...], ...] = (
     ("kg.query",),  # named queries, local and remote backends
     ("kg.build",),  # reports → store
     ("kg.push",),  # the store → a remote store
+    ("kg.export",),  # the store → HXL and other ecosystem formats
     ("kg.server",),  # the endpoint and its pages
     ("kg.tools",),  # developer and curator tools
     ("kg.cli", "kg.__main__"),

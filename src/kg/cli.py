@@ -924,6 +924,58 @@ def serve(
         raise fail(str(exc), 2) from None
 
 
+# --- kg export: the graph for the humanitarian data ecosystem ---------------------------------
+
+export_app = typer.Typer(
+    help="Export the graph for the humanitarian data ecosystem (HXL-tagged CSV).",
+    no_args_is_help=True,
+    rich_markup_mode="markdown",
+)
+app.add_typer(export_app, name="export")
+
+
+@export_app.command("3w")
+def export_3w(
+    fmt: Annotated[
+        str, typer.Option("--format", help="The format: hxl (CSV with an HXL hashtag row).")
+    ] = "hxl",
+    country: Annotated[
+        str, typer.Option(help="Only this country (ISO 3166-1 alpha-2 or alpha-3).")
+    ] = "",
+    year: Annotated[int | None, typer.Option(help="Only presence dated this year.")] = None,
+    organisation: Annotated[
+        str, typer.Option(help="Only this organisation (name, acronym or IRI).")
+    ] = "",
+    output: Annotated[
+        Path | None, typer.Option("--out", help="Write to this file (default: standard output).")
+    ] = None,
+    store: StoreOption = DEFAULT_STORE,
+) -> None:
+    """Who does what where as HDX HAPI shapes operational presence: organisation, type,
+    sector code, admin 1 and 2 names and codes, reference period, source report; with an HXL
+    hashtag row under the column names.
+
+    Example: `kg export 3w --format hxl --country MLI --out mali-3w.csv`
+    """
+    from kg.export.hxl import three_w_rows, write_hxl
+
+    if fmt != "hxl":
+        raise fail(f"--format {fmt!r}: the 3W export is written as hxl", 2)
+    try:
+        st = open_store(store)
+    except StoreError as exc:
+        raise fail(str(exc), 2) from None
+    rows = three_w_rows(st, country=country or None, year=year, organisation=organisation or None)
+    if output is None:
+        count = write_hxl(rows, sys.stdout)
+    else:  # written whole, then moved in place: a failed export leaves the last file as it was
+        partial = output.with_name(f"{output.name}.partial")
+        with partial.open("w", encoding="utf-8", newline="") as handle:
+            count = write_hxl(rows, handle)
+        os.replace(partial, output)
+    err.print(f"{count} rows")
+
+
 # --- kg ontology: OWL reasoning and exports of the ontology ---------------------------------
 
 ontology_app = typer.Typer(

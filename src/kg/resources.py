@@ -1,7 +1,8 @@
 """Where the project's data files live: one module so nothing else guesses paths.
 
 In a source checkout (editable install, tests) the files are the repository's own
-`ontology/`, `shapes/`, `queries/`, `data/reference/` and `data/lexicon/`. In a wheel they are
+`ontology/`, `shapes/`, `queries/`, `data/reference/`, `data/lexicon/` and `data/export/`
+(the schemas exports are checked against). In a wheel they are
 shipped under `kg/assets/`. `KG_HOME` overrides both, so an ontology editor can point the tools
 at a modified copy of the repository without reinstalling.
 """
@@ -22,6 +23,7 @@ _REPO_LAYOUT = {
     "reference": "data/reference",
     "lexicon": "data/lexicon",
     "gazetteers": "data/gazetteers",
+    "export": "data/export",
 }
 
 

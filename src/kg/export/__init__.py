@@ -1,0 +1,2 @@
+"""Exports for the humanitarian data ecosystem (issue 18): the graph's operational presence as
+HXL-tagged CSV shaped as HDX HAPI's 3W rows (`kg.export.hxl`)."""
