@@ -45,6 +45,7 @@ def test_help_has_an_example_and_no_bool_type(command: tuple[str, ...]) -> None:
 UNUSABLE = {
     ("build",): ["build", "/no/such/reports"],
     ("docs",): ["docs", "--out", "/proc/no/such/dir"],
+    ("export", "3w"): ["export", "3w", "--store", "/no/such/store"],
     ("extract",): ["extract", "/no/such/report.txt"],
     ("ontology", "check"): ["ontology", "check", "/no/such/file.ttl"],
     ("ontology", "export"): ["ontology", "export", "--no-such-option"],
