@@ -46,6 +46,7 @@ UNUSABLE = {
     ("build",): ["build", "/no/such/reports"],
     ("docs",): ["docs", "--out", "/proc/no/such/dir"],
     ("export", "3w"): ["export", "3w", "--store", "/no/such/store"],
+    ("export", "figures"): ["export", "figures", "--store", "/no/such/store"],
     ("extract",): ["extract", "/no/such/report.txt"],
     ("ontology", "check"): ["ontology", "check", "/no/such/file.ttl"],
     ("ontology", "export"): ["ontology", "export", "--no-such-option"],

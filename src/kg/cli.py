@@ -934,21 +934,33 @@ export_app = typer.Typer(
 app.add_typer(export_app, name="export")
 
 
+ExportFormat = Annotated[
+    str, typer.Option("--format", help="The format: hxl (CSV with an HXL hashtag row).")
+]
+ExportCountry = Annotated[
+    str, typer.Option(help="Only this country (ISO 3166-1 alpha-2 or alpha-3).")
+]
+ExportYear = Annotated[int | None, typer.Option(help="Only what is dated this year.")]
+ExportOrganisation = Annotated[
+    str, typer.Option(help="Only this organisation (name, acronym or IRI).")
+]
+ExportOut = Annotated[
+    Path | None,
+    typer.Option(
+        "--out",
+        help="Write to this file, with its CSVW metadata beside it as FILE-metadata.json "
+        "(default: standard output, no metadata).",
+    ),
+]
+
+
 @export_app.command("3w")
 def export_3w(
-    fmt: Annotated[
-        str, typer.Option("--format", help="The format: hxl (CSV with an HXL hashtag row).")
-    ] = "hxl",
-    country: Annotated[
-        str, typer.Option(help="Only this country (ISO 3166-1 alpha-2 or alpha-3).")
-    ] = "",
-    year: Annotated[int | None, typer.Option(help="Only presence dated this year.")] = None,
-    organisation: Annotated[
-        str, typer.Option(help="Only this organisation (name, acronym or IRI).")
-    ] = "",
-    output: Annotated[
-        Path | None, typer.Option("--out", help="Write to this file (default: standard output).")
-    ] = None,
+    fmt: ExportFormat = "hxl",
+    country: ExportCountry = "",
+    year: ExportYear = None,
+    organisation: ExportOrganisation = "",
+    output: ExportOut = None,
     store: StoreOption = DEFAULT_STORE,
 ) -> None:
     """Who does what where as HDX HAPI shapes operational presence: organisation, type,
@@ -957,22 +969,59 @@ def export_3w(
 
     Example: `kg export 3w --format hxl --country MLI --out mali-3w.csv`
     """
-    from kg.export.hxl import three_w_rows, write_hxl
+    _export("3w", fmt, country, year, organisation, output, store)
+
+
+@export_app.command("figures")
+def export_figures(
+    fmt: ExportFormat = "hxl",
+    country: ExportCountry = "",
+    year: ExportYear = None,
+    organisation: ExportOrganisation = "",
+    output: ExportOut = None,
+    store: StoreOption = DEFAULT_STORE,
+) -> None:
+    """Every outcome and context figure, one row each: organisation, kind, indicator, counted
+    words, value, unit, qualifier, year, sector code, country, places and their codes, report,
+    the exact quote and its offsets; with an HXL hashtag row under the column names.
+
+    Example: `kg export figures --format hxl --year 2023 --out figures-2023.csv`
+    """
+    _export("figures", fmt, country, year, organisation, output, store)
+
+
+def _export(
+    table: str,
+    fmt: str,
+    country: str,
+    year: int | None,
+    organisation: str,
+    output: Path | None,
+    store: Path,
+) -> None:
+    from kg.export.hxl import csvw_metadata, export_rows, metadata_path, write_atomically, write_hxl
+    from kg.query.named import QueryParamError
 
     if fmt != "hxl":
-        raise fail(f"--format {fmt!r}: the 3W export is written as hxl", 2)
+        raise fail(f"--format {fmt!r}: the {table} export is written as hxl", 2)
     try:
         st = open_store(store)
     except StoreError as exc:
         raise fail(str(exc), 2) from None
-    rows = three_w_rows(st, country=country or None, year=year, organisation=organisation or None)
-    if output is None:
-        count = write_hxl(rows, sys.stdout)
-    else:  # written whole, then moved in place: a failed export leaves the last file as it was
-        partial = output.with_name(f"{output.name}.partial")
-        with partial.open("w", encoding="utf-8", newline="") as handle:
-            count = write_hxl(rows, handle)
-        os.replace(partial, output)
+    rows = export_rows(
+        st, table, country=country or None, year=year, organisation=organisation or None
+    )
+    try:
+        if output is None:
+            count = write_hxl(table, rows, sys.stdout)
+        else:
+            count = write_atomically(output, lambda handle: write_hxl(table, rows, handle))
+            metadata = json.dumps(csvw_metadata(table, output.name), indent=2, ensure_ascii=False)
+            write_atomically(metadata_path(output), lambda handle: handle.write(metadata + "\n"))
+    except QueryParamError as exc:
+        raise fail(str(exc), 2) from None
+    except OSError as exc:
+        raise fail(f"{output}: {exc.strerror or exc}", 1) from None
     err.print(f"{count} rows")
 
 
